@@ -1,0 +1,510 @@
+//! The ingest document: source and metadata in one `ctx` map, plus `_ingest` metadata.
+
+mod path;
+
+pub use path::{FieldPath, PathRoot};
+
+use crate::error::IngestError;
+use crate::value::{Map, Value};
+
+/// Metadata keys that live beside the source in `ctx` and are not part of `_source`.
+pub const METADATA_KEYS: &[&str] = &[
+    "_index",
+    "_id",
+    "_routing",
+    "_version",
+    "_version_type",
+    "_if_seq_no",
+    "_if_primary_term",
+    "_dynamic_templates",
+];
+
+/// True when `key` is one of the document's metadata fields.
+pub fn is_metadata_key(key: &str) -> bool {
+    METADATA_KEYS.contains(&key)
+}
+
+/// A document going through ingest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestDocument {
+    /// Source fields and metadata (`_index`, `_id`, …), as a script's `ctx` sees them.
+    pub ctx: Map,
+    /// `_ingest` metadata: `timestamp`, `on_failure_*`, `_value`, `pipeline`.
+    pub ingest: Map,
+    /// Set by the terminate processor; stops the current pipeline.
+    pub terminated: bool,
+}
+
+impl IngestDocument {
+    /// A document from its source, with `_index` and `_id` set as `_simulate` sets them by default.
+    pub fn new(source: Map, timestamp: &str) -> Self {
+        let mut ctx = Map::with_capacity(source.len() + 2);
+        ctx.insert("_index".into(), Value::from("_index"));
+        ctx.insert("_id".into(), Value::from("_id"));
+        ctx.insert("_version".into(), Value::Long(-3));
+        ctx.extend(source);
+        let mut ingest = Map::new();
+        ingest.insert("timestamp".into(), Value::from(timestamp));
+        IngestDocument {
+            ctx,
+            ingest,
+            terminated: false,
+        }
+    }
+
+    /// The `_source` part of `ctx`: every field but the metadata.
+    pub fn source(&self) -> Map {
+        self.ctx
+            .iter()
+            .filter(|(k, _)| !is_metadata_key(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Consumes the document, returning its `_source`.
+    pub fn into_source(self) -> Map {
+        self.ctx
+            .into_iter()
+            .filter(|(k, _)| !is_metadata_key(k))
+            .collect()
+    }
+
+    /// The metadata part of `ctx`.
+    pub fn metadata(&self) -> Map {
+        self.ctx
+            .iter()
+            .filter(|(k, _)| is_metadata_key(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    fn root(&self, path: &FieldPath) -> &Map {
+        match path.root {
+            PathRoot::Ctx => &self.ctx,
+            PathRoot::Ingest => &self.ingest,
+        }
+    }
+
+    fn root_mut(&mut self, path: &FieldPath) -> &mut Map {
+        match path.root {
+            PathRoot::Ctx => &mut self.ctx,
+            PathRoot::Ingest => &mut self.ingest,
+        }
+    }
+
+    /// The value at `path`, or Elasticsearch's error when it cannot be resolved.
+    pub fn get(&self, path: &FieldPath) -> Result<&Value, IngestError> {
+        let root = self.root(path);
+        let parts = path.parts();
+        let Some((first, rest)) = parts.split_first() else {
+            return Err(path.invalid());
+        };
+        let mut cur = root
+            .get(first.as_str())
+            .ok_or_else(|| path.not_present(first))?;
+        for part in rest {
+            cur = resolve(cur, part, path)?;
+        }
+        Ok(cur)
+    }
+
+    /// The value at `path`, or `None` when it is absent or cannot be resolved.
+    pub fn get_opt(&self, path: &FieldPath) -> Option<&Value> {
+        self.get(path).ok()
+    }
+
+    /// Elasticsearch's `hasField`: false on missing keys, out-of-range indices, or scalar parents.
+    pub fn has_field(&self, path: &FieldPath) -> bool {
+        self.get_opt(path).is_some()
+    }
+
+    /// Elasticsearch's `hasField(path, failOutOfRange=true)`: an out-of-range index is an error.
+    pub fn has_field_strict(&self, path: &FieldPath) -> Result<bool, IngestError> {
+        let root = self.root(path);
+        let parts = path.parts();
+        let mut cur: Option<&Value> = None;
+        for (i, part) in parts.iter().enumerate() {
+            let next = match cur {
+                None => root.get(part.as_str()),
+                Some(Value::Map(m)) => m.get(part.as_str()),
+                Some(Value::List(l)) => {
+                    let Ok(idx) = part.parse::<i64>() else {
+                        return Ok(false);
+                    };
+                    if idx < 0 || idx as usize >= l.len() {
+                        return Err(IngestError::illegal_argument(format!(
+                            "[{idx}] is out of bounds for array with length [{}] as part of path [{}]",
+                            l.len(),
+                            path.original()
+                        )));
+                    }
+                    l.get(idx as usize)
+                }
+                Some(_) => return Ok(false),
+            };
+            match next {
+                Some(v) => cur = Some(v),
+                None => return Ok(false),
+            }
+            if i == parts.len() - 1 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// A mutable reference to the value at `path`, with the same errors as `get`.
+    pub fn get_mut(&mut self, path: &FieldPath) -> Result<&mut Value, IngestError> {
+        let path_c = path.clone();
+        let root = self.root_mut(path);
+        let parts = path_c.parts();
+        let Some((first, rest)) = parts.split_first() else {
+            return Err(path_c.invalid());
+        };
+        let mut cur = root
+            .get_mut(first.as_str())
+            .ok_or_else(|| path_c.not_present(first))?;
+        for part in rest {
+            cur = resolve_mut(cur, part, &path_c)?;
+        }
+        Ok(cur)
+    }
+
+    /// Sets `path` to `value`, creating missing maps on the way (Elasticsearch's `setFieldValue`).
+    pub fn set(&mut self, path: &FieldPath, value: Value) -> Result<(), IngestError> {
+        self.set_inner(path, value, false, true)
+    }
+
+    /// Appends `value` to the field at `path` (Elasticsearch's `appendFieldValue`).
+    pub fn append(
+        &mut self,
+        path: &FieldPath,
+        value: Value,
+        allow_duplicates: bool,
+    ) -> Result<(), IngestError> {
+        self.set_inner(path, value, true, allow_duplicates)
+    }
+
+    fn set_inner(
+        &mut self,
+        path: &FieldPath,
+        value: Value,
+        append: bool,
+        allow_duplicates: bool,
+    ) -> Result<(), IngestError> {
+        let parts = path.parts();
+        let Some((leaf, parents)) = parts.split_last() else {
+            return Err(path.invalid());
+        };
+        let original = path.original().to_string();
+        // Walk the parents as Elasticsearch's setFieldValue does: a missing or null key becomes a
+        // new map; lists are indexed; anything else is an error naming the next path element.
+        let mut cur: &mut Value = {
+            let root = self.root_mut(path);
+            let Some(first) = parents.first() else {
+                return set_leaf_in_map(root, leaf, value, append, allow_duplicates);
+            };
+            let v = root.entry(first.clone()).or_insert(Value::Null);
+            if v.is_null() {
+                *v = Value::Map(Map::new());
+            }
+            v
+        };
+        for part in &parents[1..] {
+            cur = match cur {
+                Value::Map(m) => {
+                    let v = m.entry(part.clone()).or_insert(Value::Null);
+                    if v.is_null() {
+                        *v = Value::Map(Map::new());
+                    }
+                    v
+                }
+                Value::List(l) => {
+                    let idx = list_index(part, l.len(), &original)?;
+                    &mut l[idx]
+                }
+                Value::Null => {
+                    return Err(IngestError::illegal_argument(format!(
+                        "cannot resolve [{part}] from null as part of path [{original}]"
+                    )));
+                }
+                other => {
+                    return Err(IngestError::illegal_argument(format!(
+                        "cannot resolve [{part}] from object of type [{}] as part of path [{original}]",
+                        other.java_type()
+                    )));
+                }
+            };
+        }
+        match cur {
+            Value::Map(m) => set_leaf_in_map(m, leaf, value, append, allow_duplicates),
+            Value::List(l) => {
+                let idx = list_index(leaf, l.len(), &original)?;
+                if append {
+                    append_value(&mut l[idx], value, allow_duplicates);
+                } else {
+                    l[idx] = value;
+                }
+                Ok(())
+            }
+            Value::Null => Err(IngestError::illegal_argument(format!(
+                "cannot set [{leaf}] with null parent as part of path [{original}]"
+            ))),
+            other => Err(IngestError::illegal_argument(format!(
+                "cannot set [{leaf}] with parent object of type [{}] as part of path [{original}]",
+                other.java_type()
+            ))),
+        }
+    }
+
+    /// Removes the field at `path`, returning its value (Elasticsearch's `removeField`).
+    pub fn remove(&mut self, path: &FieldPath) -> Result<Value, IngestError> {
+        let parts = path.parts();
+        let Some((leaf, parents)) = parts.split_last() else {
+            return Err(path.invalid());
+        };
+        let original = path.original().to_string();
+        let root = self.root_mut(path);
+        let mut cur: Option<&mut Value> = None;
+        let mut root_opt = Some(root);
+        for part in parents {
+            let next = match cur.take() {
+                None => {
+                    let r = root_opt.take().expect("root used once");
+                    r.get_mut(part.as_str())
+                        .ok_or_else(|| not_present(part, &original))?
+                }
+                Some(v) => resolve_mut(v, part, path)?,
+            };
+            cur = Some(next);
+        }
+        match cur {
+            None => {
+                let r = root_opt.take().expect("root used once");
+                r.shift_remove(leaf.as_str())
+                    .ok_or_else(|| not_present(leaf, &original))
+            }
+            Some(Value::Map(m)) => m
+                .shift_remove(leaf.as_str())
+                .ok_or_else(|| not_present(leaf, &original)),
+            Some(Value::List(l)) => {
+                let idx = list_index(leaf, l.len(), &original)?;
+                Ok(l.remove(idx))
+            }
+            Some(Value::Null) => Err(IngestError::illegal_argument(format!(
+                "cannot remove [{leaf}] from null as part of path [{original}]"
+            ))),
+            Some(other) => Err(IngestError::illegal_argument(format!(
+                "cannot remove [{leaf}] from object of type [{}] as part of path [{original}]",
+                other.java_type()
+            ))),
+        }
+    }
+}
+
+fn set_leaf_in_map(
+    map: &mut Map,
+    leaf: &str,
+    value: Value,
+    append: bool,
+    allow_duplicates: bool,
+) -> Result<(), IngestError> {
+    if append {
+        match map.get_mut(leaf) {
+            Some(existing) if !existing.is_null() => {
+                append_value(existing, value, allow_duplicates)
+            }
+            _ => {
+                let list = match value {
+                    Value::List(l) => l,
+                    v => vec![v],
+                };
+                map.insert(leaf.to_string(), Value::List(list));
+            }
+        }
+    } else {
+        map.insert(leaf.to_string(), value);
+    }
+    Ok(())
+}
+
+fn not_present(key: &str, original: &str) -> IngestError {
+    IngestError::illegal_argument(format!(
+        "field [{key}] not present as part of path [{original}]"
+    ))
+}
+
+fn list_index(part: &str, len: usize, original: &str) -> Result<usize, IngestError> {
+    let idx: i64 = part.parse().map_err(|_| {
+        IngestError::illegal_argument(format!(
+            "[{part}] is not an integer, cannot be used as an index as part of path [{original}]"
+        ))
+    })?;
+    if idx < 0 || idx as usize >= len {
+        return Err(IngestError::illegal_argument(format!(
+            "[{idx}] is out of bounds for array with length [{len}] as part of path [{original}]"
+        )));
+    }
+    Ok(idx as usize)
+}
+
+fn resolve<'a>(cur: &'a Value, part: &str, path: &FieldPath) -> Result<&'a Value, IngestError> {
+    match cur {
+        Value::Map(m) => m.get(part).ok_or_else(|| path.not_present(part)),
+        Value::List(l) => {
+            let idx = list_index(part, l.len(), path.original())?;
+            Ok(&l[idx])
+        }
+        Value::Null => Err(IngestError::illegal_argument(format!(
+            "cannot resolve [{part}] from null as part of path [{}]",
+            path.original()
+        ))),
+        other => Err(IngestError::illegal_argument(format!(
+            "cannot resolve [{part}] from object of type [{}] as part of path [{}]",
+            other.java_type(),
+            path.original()
+        ))),
+    }
+}
+
+fn resolve_mut<'a>(
+    cur: &'a mut Value,
+    part: &str,
+    path: &FieldPath,
+) -> Result<&'a mut Value, IngestError> {
+    match cur {
+        Value::Map(m) => m.get_mut(part).ok_or_else(|| path.not_present(part)),
+        Value::List(l) => {
+            let idx = list_index(part, l.len(), path.original())?;
+            Ok(&mut l[idx])
+        }
+        Value::Null => Err(IngestError::illegal_argument(format!(
+            "cannot resolve [{part}] from null as part of path [{}]",
+            path.original()
+        ))),
+        other => Err(IngestError::illegal_argument(format!(
+            "cannot resolve [{part}] from object of type [{}] as part of path [{}]",
+            other.java_type(),
+            path.original()
+        ))),
+    }
+}
+
+/// Elasticsearch's append onto an existing value: scalars become lists, lists are flattened one level.
+fn append_value(existing: &mut Value, value: Value, allow_duplicates: bool) {
+    let new_items = match value {
+        Value::List(l) => l,
+        v => vec![v],
+    };
+    let items: Vec<Value> = if allow_duplicates {
+        new_items
+    } else {
+        let mut kept: Vec<Value> = Vec::new();
+        for v in new_items {
+            let dup = match &*existing {
+                Value::List(l) => l.contains(&v),
+                other => *other == v,
+            } || kept.contains(&v);
+            if !dup {
+                kept.push(v);
+            }
+        }
+        if kept.is_empty() {
+            return;
+        }
+        kept
+    };
+    match existing {
+        Value::List(l) => l.extend(items),
+        other => {
+            let old = std::mem::take(other);
+            let mut l = Vec::with_capacity(items.len() + 1);
+            l.push(old);
+            l.extend(items);
+            *other = Value::List(l);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(json: &str) -> IngestDocument {
+        let Value::Map(m) = Value::from_json_str(json).unwrap() else {
+            panic!()
+        };
+        IngestDocument::new(m, "2024-01-01T00:00:00.000Z")
+    }
+    fn p(s: &str) -> FieldPath {
+        FieldPath::parse(s).unwrap()
+    }
+
+    #[test]
+    fn get_errors_match_elasticsearch() {
+        let d = doc(r#"{"a":{"b":"x"},"l":[1,2],"n":null}"#);
+        assert_eq!(d.get(&p("a.b")).unwrap(), &Value::from("x"));
+        assert_eq!(d.get(&p("l.1")).unwrap(), &Value::Int(2));
+        assert_eq!(
+            d.get(&p("a.c")).unwrap_err().reason,
+            "field [c] not present as part of path [a.c]"
+        );
+        assert_eq!(
+            d.get(&p("a.b.c")).unwrap_err().reason,
+            "cannot resolve [c] from object of type [java.lang.String] as part of path [a.b.c]"
+        );
+        assert_eq!(
+            d.get(&p("l.5")).unwrap_err().reason,
+            "[5] is out of bounds for array with length [2] as part of path [l.5]"
+        );
+        assert_eq!(
+            d.get(&p("l.x")).unwrap_err().reason,
+            "[x] is not an integer, cannot be used as an index as part of path [l.x]"
+        );
+        assert_eq!(
+            d.get(&p("n.x")).unwrap_err().reason,
+            "cannot resolve [x] from null as part of path [n.x]"
+        );
+    }
+
+    #[test]
+    fn set_creates_maps_and_reports_scalar_parents() {
+        let mut d = doc(r#"{"s":"x","l":[{"a":1}]}"#);
+        d.set(&p("a.b.c"), Value::Int(1)).unwrap();
+        assert_eq!(d.get(&p("a.b.c")).unwrap(), &Value::Int(1));
+        d.set(&p("l.0.a"), Value::Int(2)).unwrap();
+        assert_eq!(d.get(&p("l.0.a")).unwrap(), &Value::Int(2));
+        assert_eq!(
+            d.set(&p("s.x"), Value::Null).unwrap_err().reason,
+            "cannot set [x] with parent object of type [java.lang.String] as part of path [s.x]"
+        );
+        d.set(&p("_ingest.k"), Value::Int(1)).unwrap();
+        assert_eq!(d.ingest["k"], Value::Int(1));
+        d.set(&p("_source.z"), Value::Int(1)).unwrap();
+        assert_eq!(d.ctx["z"], Value::Int(1));
+    }
+
+    #[test]
+    fn append_promotes_flattens_and_dedups() {
+        let mut d = doc(r#"{"a":"x"}"#);
+        d.append(&p("a"), Value::from("y"), true).unwrap();
+        assert_eq!(d.get(&p("a")).unwrap().to_json(), r#"["x","y"]"#);
+        d.append(&p("b"), Value::List(vec![1.into(), 2.into()]), true)
+            .unwrap();
+        assert_eq!(d.get(&p("b")).unwrap().to_json(), "[1,2]");
+        let mut d = doc(r#"{"a":"x"}"#);
+        d.append(&p("a"), Value::from("x"), false).unwrap();
+        assert_eq!(d.get(&p("a")).unwrap().to_json(), r#""x""#);
+    }
+
+    #[test]
+    fn remove_reports_missing() {
+        let mut d = doc(r#"{"a":{"b":1},"l":[1,2]}"#);
+        assert_eq!(d.remove(&p("a.b")).unwrap(), Value::Int(1));
+        assert_eq!(d.remove(&p("l.0")).unwrap(), Value::Int(1));
+        assert_eq!(
+            d.remove(&p("a.b")).unwrap_err().reason,
+            "field [b] not present as part of path [a.b]"
+        );
+    }
+}

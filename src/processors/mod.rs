@@ -1,0 +1,104 @@
+//! One file per processor; `factory` maps a type name to its constructor.
+
+use crate::pipeline::Factory;
+
+mod append;
+mod drop;
+mod fail;
+mod pipeline;
+mod remove;
+mod rename;
+mod set;
+mod terminate;
+
+/// The constructor for a processor type, if pipette knows it.
+pub fn factory(type_name: &str) -> Option<Factory> {
+    Some(match type_name {
+        "append" => append::build,
+        "drop" => drop::build,
+        "fail" => fail::build,
+        "pipeline" => pipeline::build,
+        "remove" => remove::build,
+        "rename" => rename::build,
+        "set" => set::build,
+        "terminate" => terminate::build,
+        _ => return None,
+    })
+}
+
+/// Every processor type pipette knows, sorted.
+pub fn known_types() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = [
+        "append", "drop", "fail", "pipeline", "remove", "rename", "set", "terminate",
+    ]
+    .into_iter()
+    .filter(|t| factory(t).is_some())
+    .collect();
+    v.sort_unstable();
+    v
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! One-line helpers for processor tests: build from JSON options, run on a JSON document.
+
+    use crate::document::IngestDocument;
+    use crate::pipeline::{Env, Flow, Pipeline, PipelineSet};
+    use crate::resources::Resources;
+    use crate::value::Value;
+
+    /// Builds a one-processor pipeline `{type: options}`; panics with the load error.
+    pub fn pipeline(type_name: &str, options: &str) -> Result<Pipeline, String> {
+        let def = format!(r#"{{"processors":[{{"{type_name}":{options}}}]}}"#);
+        let v = Value::from_json_str(&def).map_err(|e| e.to_string())?;
+        Pipeline::from_value("test", &v, None, None, &Resources::new()).map_err(|e| e.to_string())
+    }
+
+    /// Runs `{type: options}` on `doc`; returns the source as JSON, or the error's reason.
+    pub fn run(type_name: &str, options: &str, doc: &str) -> Result<String, String> {
+        let p = pipeline(type_name, options)?;
+        let Value::Map(m) = Value::from_json_str(doc).map_err(|e| e.to_string())? else {
+            return Err("document must be an object".into());
+        };
+        let mut d = IngestDocument::new(m, "2024-01-01T00:00:00.000Z");
+        let set = PipelineSet::new();
+        let mut env = Env::new(&set);
+        match p.execute(&mut d, &mut env) {
+            Ok(Flow::Drop) => Ok("null".into()),
+            Ok(Flow::Continue) => Ok(Value::Map(d.into_source()).to_json()),
+            Err(e) => Err(e.reason),
+        }
+    }
+
+    /// Asserts that `{type: options}` turns `input` into `output`.
+    pub fn give(type_name: &str, options: &str, input: &str, output: &str) {
+        let got = run(type_name, options, input);
+        let want = Value::from_json_str(output).expect("valid expected JSON");
+        match got {
+            Ok(json) => {
+                let got = Value::from_json_str(&json).expect("output is JSON");
+                assert!(
+                    got == want,
+                    "{type_name} {options} on {input}: got {json}, want {output}"
+                );
+            }
+            Err(e) => panic!("{type_name} {options} on {input}: failed with {e}"),
+        }
+    }
+
+    /// Asserts that `{type: options}` fails on `input` with this message.
+    pub fn fails(type_name: &str, options: &str, input: &str, message: &str) {
+        match run(type_name, options, input) {
+            Ok(json) => panic!("{type_name} {options} on {input}: expected failure, got {json}"),
+            Err(e) => assert_eq!(e, message, "{type_name} {options} on {input}"),
+        }
+    }
+
+    /// Asserts that `{type: options}` does not load, with a message containing `part`.
+    pub fn bad_config(type_name: &str, options: &str, part: &str) {
+        match pipeline(type_name, options) {
+            Ok(_) => panic!("{type_name} {options}: expected a config error"),
+            Err(e) => assert!(e.contains(part), "{e} does not contain {part}"),
+        }
+    }
+}

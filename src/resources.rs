@@ -1,0 +1,78 @@
+//! Data files processors read: GeoIP databases, user-agent regexes. Loaded once, shared.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// MaxMind's test databases, shipped inside pipette (Apache-2.0 / MIT, see data/geoip).
+const EMBEDDED_GEOIP: &[(&str, &[u8])] = &[
+    (
+        "GeoLite2-City.mmdb",
+        include_bytes!("../data/geoip/GeoLite2-City-Test.mmdb"),
+    ),
+    (
+        "GeoLite2-Country.mmdb",
+        include_bytes!("../data/geoip/GeoLite2-Country-Test.mmdb"),
+    ),
+    (
+        "GeoLite2-ASN.mmdb",
+        include_bytes!("../data/geoip/GeoLite2-ASN-Test.mmdb"),
+    ),
+    (
+        "GeoIP2-City.mmdb",
+        include_bytes!("../data/geoip/GeoIP2-City-Test.mmdb"),
+    ),
+];
+
+/// A loaded GeoIP database.
+pub type GeoIpReader = maxminddb::Reader<Vec<u8>>;
+
+/// Shared, lazily loaded data for processors.
+#[derive(Debug, Default)]
+pub struct Resources {
+    /// Folder of `.mmdb` files to use instead of the shipped test databases.
+    pub geoip_dir: Option<PathBuf>,
+    geoip: Mutex<HashMap<String, Arc<GeoIpReader>>>,
+}
+
+impl Resources {
+    /// Resources with the shipped defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Resources reading GeoIP databases from a folder.
+    pub fn with_geoip_dir(dir: Option<PathBuf>) -> Self {
+        Resources {
+            geoip_dir: dir,
+            ..Self::default()
+        }
+    }
+
+    /// The GeoIP database with this file name (`GeoLite2-City.mmdb`, …), loaded once.
+    pub fn geoip(&self, name: &str) -> Result<Arc<GeoIpReader>, String> {
+        let mut cache = self.geoip.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = cache.get(name) {
+            return Ok(r.clone());
+        }
+        let bytes: Vec<u8> = match &self.geoip_dir {
+            Some(dir) => {
+                let path = dir.join(name);
+                let alt = dir.join(name.replace(".mmdb", "-Test.mmdb"));
+                std::fs::read(&path)
+                    .or_else(|_| std::fs::read(&alt))
+                    .map_err(|e| format!("cannot read GeoIP database [{}]: {e}", path.display()))?
+            }
+            None => EMBEDDED_GEOIP
+                .iter()
+                .find(|(n, _)| *n == name || n.replace(".mmdb", "-Test.mmdb") == name)
+                .map(|(_, b)| b.to_vec())
+                .ok_or_else(|| format!("database file [{name}] doesn't exist"))?,
+        };
+        let reader = maxminddb::Reader::from_source(bytes)
+            .map_err(|e| format!("invalid GeoIP database [{name}]: {e}"))?;
+        let reader = Arc::new(reader);
+        cache.insert(name.to_string(), reader.clone());
+        Ok(reader)
+    }
+}

@@ -1,0 +1,582 @@
+//! `Value`: the Java types an ingest document holds, with JSON in and out and Java's `toString`.
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt::{self, Write as _};
+
+/// An ordered map of field names to values (insertion order, deterministic).
+pub type Map = IndexMap<String, Value>;
+
+/// One value of an ingest document, keeping Elasticsearch's Java number types apart.
+#[derive(Debug, Clone, Default)]
+pub enum Value {
+    /// Java `null`.
+    #[default]
+    Null,
+    /// `java.lang.Boolean`.
+    Bool(bool),
+    /// `java.lang.Integer`.
+    Int(i32),
+    /// `java.lang.Long`.
+    Long(i64),
+    /// `java.lang.Float`.
+    Float(f32),
+    /// `java.lang.Double`.
+    Double(f64),
+    /// `java.lang.String`.
+    String(String),
+    /// `java.util.ArrayList`.
+    List(Vec<Value>),
+    /// `java.util.HashMap`.
+    Map(Map),
+}
+
+impl PartialEq for Value {
+    /// Java `equals`: numbers of different boxed types are not equal.
+    fn eq(&self, other: &Self) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Null, Null) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Long(a), Long(b)) => a == b,
+            (Float(a), Float(b)) => a.to_bits() == b.to_bits() || a == b,
+            (Double(a), Double(b)) => a.to_bits() == b.to_bits() || a == b,
+            (String(a), String(b)) => a == b,
+            (List(a), List(b)) => a == b,
+            (Map(a), Map(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v == w))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Value {
+    /// The Java class name Elasticsearch prints in error messages.
+    pub fn java_type(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "java.lang.Boolean",
+            Value::Int(_) => "java.lang.Integer",
+            Value::Long(_) => "java.lang.Long",
+            Value::Float(_) => "java.lang.Float",
+            Value::Double(_) => "java.lang.Double",
+            Value::String(_) => "java.lang.String",
+            Value::List(_) => "java.util.ArrayList",
+            Value::Map(_) => "java.util.HashMap",
+        }
+    }
+
+    /// True for Java `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The string inside, if this is a String.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The map inside, if this is a Map.
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The mutable map inside, if this is a Map.
+    pub fn as_map_mut(&mut self) -> Option<&mut Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The list inside, if this is a List.
+    pub fn as_list(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// True for any of the four number types.
+    pub fn is_number(&self) -> bool {
+        matches!(
+            self,
+            Value::Int(_) | Value::Long(_) | Value::Float(_) | Value::Double(_)
+        )
+    }
+
+    /// The number as f64, if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Value::Int(i) => Some(i as f64),
+            Value::Long(l) => Some(l as f64),
+            Value::Float(f) => Some(f as f64),
+            Value::Double(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// An integer from JSON: Integer when it fits 32 bits, else Long.
+    pub fn from_i64(n: i64) -> Value {
+        match i32::try_from(n) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Long(n),
+        }
+    }
+
+    /// Java `String.valueOf(value)`: the text templates and `toString()` produce.
+    pub fn to_java_string(&self) -> String {
+        let mut s = String::new();
+        self.write_java_string(&mut s);
+        s
+    }
+
+    fn write_java_string(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Long(l) => {
+                let _ = write!(out, "{l}");
+            }
+            Value::Float(f) => out.push_str(&java_float_to_string(*f)),
+            Value::Double(d) => out.push_str(&java_double_to_string(*d)),
+            Value::String(s) => out.push_str(s),
+            Value::List(l) => {
+                out.push('[');
+                for (i, v) in l.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    v.write_java_string(out);
+                }
+                out.push(']');
+            }
+            Value::Map(m) => {
+                out.push('{');
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(k);
+                    out.push('=');
+                    v.write_java_string(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Parses JSON text into a Value with Elasticsearch's number typing.
+    pub fn from_json_str(text: &str) -> Result<Value, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let v = Value::deserialize(&mut de)?;
+        de.end()?;
+        Ok(v)
+    }
+
+    /// Compact JSON, numbers printed as Java prints them.
+    pub fn to_json(&self) -> String {
+        let mut s = String::new();
+        write_json(self, &mut s, None, 0, false);
+        s
+    }
+
+    /// Pretty JSON with the given indent and keys sorted at every level (golden-file format).
+    pub fn to_json_pretty_sorted(&self, indent: usize) -> String {
+        let mut s = String::new();
+        write_json(self, &mut s, Some(indent), 0, true);
+        s
+    }
+
+    /// Pretty JSON with the given indent, keys in document order.
+    pub fn to_json_pretty(&self, indent: usize) -> String {
+        let mut s = String::new();
+        write_json(self, &mut s, Some(indent), 0, false);
+        s
+    }
+
+    /// Converts from a serde_json value (numbers typed as Elasticsearch types them).
+    pub fn from_serde(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Value::from_i64(i)
+                } else if let Some(u) = n.as_u64() {
+                    Value::Double(u as f64)
+                } else {
+                    Value::Double(n.as_f64().unwrap_or(f64::NAN))
+                }
+            }
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_serde).collect()),
+            serde_json::Value::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_serde(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i32> for Value {
+    fn from(i: i32) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Long(i)
+    }
+}
+impl From<f64> for Value {
+    fn from(d: f64) -> Self {
+        Value::Double(d)
+    }
+}
+impl From<Map> for Value {
+    fn from(m: Map) -> Self {
+        Value::Map(m)
+    }
+}
+impl From<Vec<Value>> for Value {
+    fn from(l: Vec<Value>) -> Self {
+        Value::List(l)
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_java_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from_i64(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(match i64::try_from(n) {
+            Ok(i) => Value::from_i64(i),
+            // Elasticsearch keeps a BigInteger here; a Double is the closest type we hold.
+            Err(_) => Value::Double(n as f64),
+        })
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Double(n))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(x) = seq.next_element()? {
+            v.push(x);
+        }
+        Ok(Value::List(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut m = Map::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        while let Some(k) = map.next_key::<KeyString>()? {
+            let v: Value = map.next_value()?;
+            m.insert(k.0, v);
+        }
+        Ok(Value::Map(m))
+    }
+}
+
+/// A map key: YAML allows non-string scalars as keys; Elasticsearch sees them as strings.
+struct KeyString(String);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KV;
+        impl<'de> Visitor<'de> for KV {
+            type Value = KeyString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map key")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<KeyString, E> {
+                Ok(KeyString(s.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<KeyString, E> {
+                Ok(KeyString(s))
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<KeyString, E> {
+                Ok(KeyString(b.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<KeyString, E> {
+                Ok(KeyString(n.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<KeyString, E> {
+                Ok(KeyString(n.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<KeyString, E> {
+                Ok(KeyString(n.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<KeyString, E> {
+                Ok(KeyString("null".to_string()))
+            }
+        }
+        d.deserialize_any(KV)
+    }
+}
+
+/// Java `Double.toString`: shortest round-trip digits, scientific outside [1e-3, 1e7).
+pub fn java_double_to_string(d: f64) -> String {
+    java_fp_to_string(d, format!("{:e}", d), d.abs())
+}
+
+/// Java `Float.toString`.
+pub fn java_float_to_string(f: f32) -> String {
+    java_fp_to_string(f as f64, format!("{:e}", f), (f as f64).abs())
+}
+
+fn java_fp_to_string(d: f64, sci: String, abs: f64) -> String {
+    if d.is_nan() {
+        return "NaN".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    // `sci` is like "-1.2345e6" or "5e-4": split into sign, digits and exponent.
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let neg = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if (1e-3..1e7).contains(&abs) {
+        if exp >= 0 {
+            let int_len = (exp + 1) as usize;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        out.push('.');
+        if digits.len() > 1 {
+            out.push_str(&digits[1..]);
+        } else {
+            out.push('0');
+        }
+        let _ = write!(out, "E{exp}");
+    }
+    out
+}
+
+/// Writes a JSON string literal with the escapes Go's encoder uses (no HTML escaping).
+pub fn write_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc: Option<&str> = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            '\u{8}' => Some("\\b"),
+            '\u{c}' => Some("\\f"),
+            _ => None,
+        };
+        let needs_u = esc.is_none() && ((c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}');
+        if esc.is_some() || needs_u {
+            out.push_str(&s[start..i]);
+            if let Some(e) = esc {
+                out.push_str(e);
+            } else {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn newline(out: &mut String, indent: Option<usize>, level: usize) {
+    if let Some(n) = indent {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', n * level));
+    }
+}
+
+fn write_json(v: &Value, out: &mut String, indent: Option<usize>, level: usize, sort: bool) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Long(l) => {
+            let _ = write!(out, "{l}");
+        }
+        Value::Float(f) if f.is_finite() => out.push_str(&java_float_to_string(*f)),
+        Value::Double(d) if d.is_finite() => out.push_str(&java_double_to_string(*d)),
+        Value::Float(_) | Value::Double(_) => {
+            write_json_string(&v.to_java_string(), out);
+        }
+        Value::String(s) => write_json_string(s, out),
+        Value::List(l) => {
+            if l.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, level + 1);
+                write_json(x, out, indent, level + 1, sort);
+            }
+            newline(out, indent, level);
+            out.push(']');
+        }
+        Value::Map(m) => {
+            if m.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            if sort {
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+            }
+            for (i, (k, x)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, level + 1);
+                write_json_string(k, out);
+                out.push(':');
+                if indent.is_some() {
+                    out.push(' ');
+                }
+                write_json(x, out, indent, level + 1, sort);
+            }
+            newline(out, indent, level);
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_double_formatting() {
+        for (d, s) in [
+            (1.0, "1.0"),
+            (123.42, "123.42"),
+            (1e7, "1.0E7"),
+            (1.3893632e7, "1.3893632E7"),
+            (0.001, "0.001"),
+            (0.0001, "1.0E-4"),
+            (-2.5, "-2.5"),
+            (2555904.0, "2555904.0"),
+            (100.0, "100.0"),
+        ] {
+            assert_eq!(java_double_to_string(d), s);
+        }
+        assert_eq!(java_float_to_string(123.42f32), "123.42");
+        assert_eq!(Value::Double(123.42f32 as f64).to_java_string(), "123.41999816894531");
+    }
+
+    #[test]
+    fn json_numbers_keep_java_types() {
+        let v = Value::from_json_str(r#"{"a":1,"b":3000000000,"c":1.0,"d":1e3}"#).unwrap();
+        let m = v.as_map().unwrap();
+        assert!(matches!(m["a"], Value::Int(1)));
+        assert!(matches!(m["b"], Value::Long(3000000000)));
+        assert!(matches!(m["c"], Value::Double(_)));
+        assert_eq!(m["d"].to_json(), "1000.0");
+    }
+
+    #[test]
+    fn java_equals_separates_number_types() {
+        assert_ne!(Value::Int(3), Value::Long(3));
+        assert_ne!(Value::Int(3), Value::from("3"));
+    }
+
+    #[test]
+    fn golden_format_sorts_and_indents() {
+        let v = Value::from_json_str(r#"{"b":[1,{"z":1,"a":"<"}],"a":{}}"#).unwrap();
+        assert_eq!(
+            v.to_json_pretty_sorted(4),
+            "{\n    \"a\": {},\n    \"b\": [\n        1,\n        {\n            \"a\": \"<\",\n            \"z\": 1\n        }\n    ]\n}"
+        );
+    }
+}
