@@ -3,25 +3,57 @@
 use crate::pipeline::Factory;
 
 mod append;
+mod convert;
+mod date;
+mod dissect;
+mod dot_expander;
 mod drop;
 mod fail;
+mod fingerprint;
+mod foreach;
+mod geoip;
+mod gsub;
+mod join;
+mod json;
+mod lowercase;
 mod pipeline;
 mod remove;
 mod rename;
+mod script;
 mod set;
+mod split;
 mod terminate;
+mod trim;
+mod uppercase;
+mod user_agent;
 
 /// The constructor for a processor type, if pipette knows it.
 pub fn factory(type_name: &str) -> Option<Factory> {
     Some(match type_name {
         "append" => append::build,
+        "convert" => convert::build,
+        "date" => date::build,
+        "dissect" => dissect::build,
+        "dot_expander" => dot_expander::build,
         "drop" => drop::build,
         "fail" => fail::build,
+        "fingerprint" => fingerprint::build,
+        "foreach" => foreach::build,
+        "geoip" => geoip::build,
+        "gsub" => gsub::build,
+        "join" => join::build,
+        "json" => json::build,
+        "lowercase" => lowercase::build,
         "pipeline" => pipeline::build,
         "remove" => remove::build,
         "rename" => rename::build,
+        "script" => script::build,
         "set" => set::build,
+        "split" => split::build,
         "terminate" => terminate::build,
+        "trim" => trim::build,
+        "uppercase" => uppercase::build,
+        "user_agent" => user_agent::build,
         _ => return None,
     })
 }
@@ -29,7 +61,30 @@ pub fn factory(type_name: &str) -> Option<Factory> {
 /// Every processor type pipette knows, sorted.
 pub fn known_types() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = [
-        "append", "drop", "fail", "pipeline", "remove", "rename", "set", "terminate",
+        "append",
+        "convert",
+        "date",
+        "dissect",
+        "dot_expander",
+        "drop",
+        "fail",
+        "fingerprint",
+        "foreach",
+        "geoip",
+        "gsub",
+        "join",
+        "json",
+        "lowercase",
+        "pipeline",
+        "remove",
+        "rename",
+        "script",
+        "set",
+        "split",
+        "terminate",
+        "trim",
+        "uppercase",
+        "user_agent",
     ]
     .into_iter()
     .filter(|t| factory(t).is_some())
