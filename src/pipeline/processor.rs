@@ -61,6 +61,9 @@ pub enum Status {
 
 /// Receives processor results as a document runs (verbose traces, coverage, timing).
 pub trait Observer {
+    /// Called before each processor runs.
+    fn processor_start(&mut self, _node: &ProcessorNode) {}
+
     /// Called after each processor, with the document as it then is.
     fn processor_done(&mut self, node: &ProcessorNode, status: &Status, doc: &IngestDocument);
 }
@@ -89,6 +92,9 @@ pub struct ProcessorNode {
 impl ProcessorNode {
     /// Runs this processor with its condition and failure handling.
     pub fn execute(&self, doc: &mut IngestDocument, env: &mut Env<'_>) -> Result<Flow, IngestError> {
+        if let Some(obs) = env.observer.as_deref_mut() {
+            obs.processor_start(self);
+        }
         let result = self.run_guarded(doc, env);
         match result {
             Ok(Some(flow)) => {

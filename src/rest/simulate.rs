@@ -1,0 +1,243 @@
+//! `_ingest/pipeline/_simulate`: request parsing, running, and the response shapes Elasticsearch gives.
+
+use super::{RestError, error_body};
+use crate::document::{IngestDocument, METADATA_KEYS};
+use crate::error::IngestError;
+use crate::pipeline::{Env, Flow, Observer, Pipeline, PipelineSet, ProcessorNode, Status};
+use crate::resources::Resources;
+use crate::value::{Map, Value};
+
+/// The id Elasticsearch gives an inline pipeline in `_simulate`.
+pub const SIMULATE_PIPELINE_ID: &str = "_simulate_pipeline";
+
+/// Options of a simulate call.
+#[derive(Debug, Clone, Default)]
+pub struct SimulateOptions {
+    /// `?verbose=true`: one result per processor.
+    pub verbose: bool,
+    /// The `_ingest.timestamp` given to documents.
+    pub now: String,
+}
+
+/// Runs a `_simulate` request body against a stored pipeline `id` or the body's inline `pipeline`.
+pub fn simulate(
+    body: &Value,
+    id: Option<&str>,
+    pipelines: &mut PipelineSet,
+    resources: &Resources,
+    opts: &SimulateOptions,
+) -> Result<Value, RestError> {
+    let body = match body {
+        Value::String(s) => Value::from_json_str(s)
+            .map_err(|e| RestError::new(400, "parse_exception", &e.to_string(), Map::new()))?,
+        other => other.clone(),
+    };
+    let Some(body) = body.as_map() else {
+        return Err(RestError::new(
+            400,
+            "parse_exception",
+            "request body is required",
+            Map::new(),
+        ));
+    };
+    let pipeline_id = match id {
+        Some(id) => {
+            if pipelines.get(id).is_none() {
+                return Err(RestError::new(
+                    400,
+                    "illegal_argument_exception",
+                    &format!("pipeline [{id}] does not exist"),
+                    Map::new(),
+                ));
+            }
+            id.to_string()
+        }
+        None => {
+            let Some(def) = body.get("pipeline") else {
+                let mut extra = Map::new();
+                extra.insert("property_name".into(), "pipeline".into());
+                return Err(RestError::new(
+                    400,
+                    "parse_exception",
+                    "[pipeline] required property is missing",
+                    extra,
+                ));
+            };
+            let p = Pipeline::from_value(SIMULATE_PIPELINE_ID, def, None, None, resources)
+                .map_err(|e| RestError::from_load(&e))?;
+            pipelines.insert(p);
+            SIMULATE_PIPELINE_ID.to_string()
+        }
+    };
+    let docs = match body.get("docs") {
+        Some(Value::List(l)) if !l.is_empty() => l,
+        _ => {
+            let mut extra = Map::new();
+            extra.insert("property_name".into(), "docs".into());
+            return Err(RestError::new(
+                400,
+                "parse_exception",
+                "must specify at least one document in [docs]",
+                extra,
+            ));
+        }
+    };
+    let mut out = Vec::with_capacity(docs.len());
+    for d in docs {
+        let doc = parse_doc(d, &opts.now)?;
+        out.push(run_one(&pipeline_id, doc, pipelines, opts.verbose));
+    }
+    if id.is_none() {
+        pipelines.remove(SIMULATE_PIPELINE_ID);
+    }
+    let mut resp = Map::new();
+    resp.insert("docs".into(), Value::List(out));
+    Ok(Value::Map(resp))
+}
+
+fn parse_doc(d: &Value, now: &str) -> Result<IngestDocument, RestError> {
+    let m = d.as_map().ok_or_else(|| {
+        RestError::new(400, "parse_exception", "each doc must be an object", Map::new())
+    })?;
+    let Some(Value::Map(source)) = m.get("_source") else {
+        let mut extra = Map::new();
+        extra.insert("property_name".into(), "_source".into());
+        return Err(RestError::new(
+            400,
+            "parse_exception",
+            "[_source] required property is missing",
+            extra,
+        ));
+    };
+    let mut doc = IngestDocument::new(source.clone(), now);
+    for key in METADATA_KEYS {
+        if let Some(v) = m.get(*key) {
+            let v = match (*key, v) {
+                ("_index" | "_id" | "_routing", other) => Value::String(other.to_java_string()),
+                (_, other) => other.clone(),
+            };
+            doc.ctx.insert((*key).to_string(), v);
+        }
+    }
+    if !m.contains_key("_index") {
+        doc.ctx.insert("_index".into(), "_index".into());
+    }
+    if !m.contains_key("_id") {
+        doc.ctx.insert("_id".into(), "_id".into());
+    }
+    Ok(doc)
+}
+
+/// The `doc` object of a simulate response: metadata as strings, `_source`, `_ingest`.
+pub fn doc_body(doc: &IngestDocument) -> Value {
+    let mut m = Map::new();
+    for key in METADATA_KEYS {
+        if let Some(v) = doc.ctx.get(*key)
+            && !v.is_null()
+        {
+            let v = match v {
+                Value::Map(_) | Value::List(_) => v.clone(),
+                other => Value::String(other.to_java_string()),
+            };
+            m.insert((*key).to_string(), v);
+        }
+    }
+    m.insert("_source".into(), Value::Map(doc.source()));
+    m.insert("_ingest".into(), Value::Map(doc.ingest.clone()));
+    Value::Map(m)
+}
+
+fn run_one(id: &str, mut doc: IngestDocument, pipelines: &PipelineSet, verbose: bool) -> Value {
+    let Some(p) = pipelines.get(id).cloned() else {
+        return Value::Null;
+    };
+    if verbose {
+        let mut rec = Recorder::default();
+        {
+            let mut env = Env::new(pipelines);
+            env.observer = Some(&mut rec);
+            // Per-processor results carry the outcome; a pipeline-level failure has its own entry.
+            let _ = p.execute(&mut doc, &mut env);
+        }
+        let mut m = Map::new();
+        m.insert("processor_results".into(), Value::List(rec.results));
+        return Value::Map(m);
+    }
+    let mut env = Env::new(pipelines);
+    let mut m = Map::new();
+    match p.execute(&mut doc, &mut env) {
+        Ok(Flow::Drop) => return Value::Null,
+        Ok(Flow::Continue) => {
+            m.insert("doc".into(), doc_body(&doc));
+        }
+        Err(e) => {
+            m.insert("error".into(), error_body(&e));
+        }
+    }
+    Value::Map(m)
+}
+
+/// Collects `processor_results` for `?verbose`.
+#[derive(Default)]
+struct Recorder {
+    results: Vec<Value>,
+}
+
+impl Recorder {
+    fn entry(node: &ProcessorNode, status: &str) -> Map {
+        let mut m = Map::new();
+        m.insert("processor_type".into(), node.type_name.clone().into());
+        m.insert("status".into(), status.into());
+        if let Some(d) = &node.description {
+            m.insert("description".into(), d.clone().into());
+        }
+        if let Some(t) = &node.tag {
+            m.insert("tag".into(), t.clone().into());
+        }
+        m
+    }
+}
+
+impl Observer for Recorder {
+    fn processor_start(&mut self, node: &ProcessorNode) {
+        if node.type_name == "pipeline" {
+            self.results
+                .push(Value::Map(Self::entry(node, "success")));
+        }
+    }
+
+    fn processor_done(&mut self, node: &ProcessorNode, status: &Status, doc: &IngestDocument) {
+        if node.type_name == "pipeline" && matches!(status, Status::Success) {
+            return;
+        }
+        let (name, err, with_doc): (&str, Option<&IngestError>, bool) = match status {
+            Status::Success => ("success", None, true),
+            Status::Skipped => ("skipped", None, false),
+            Status::Error(e) => ("error", Some(e), false),
+            Status::ErrorIgnored(e) => ("error_ignored", Some(e), true),
+            Status::Dropped => ("dropped", None, false),
+        };
+        let mut m = Self::entry(node, name);
+        if let Some(cond) = &node.condition {
+            let mut c = Map::new();
+            c.insert("condition".into(), cond.source().into());
+            c.insert("result".into(), (!matches!(status, Status::Skipped)).into());
+            m.insert("if".into(), Value::Map(c));
+        }
+        match (status, err) {
+            (Status::ErrorIgnored(_), Some(e)) => {
+                let mut w = Map::new();
+                w.insert("error".into(), error_body(e));
+                m.insert("ignored_error".into(), Value::Map(w));
+            }
+            (_, Some(e)) => {
+                m.insert("error".into(), error_body(e));
+            }
+            _ => {}
+        }
+        if with_doc {
+            m.insert("doc".into(), doc_body(doc));
+        }
+        self.results.push(Value::Map(m));
+    }
+}
