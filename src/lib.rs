@@ -7,6 +7,7 @@ pub mod painless;
 pub mod pipeline;
 pub mod processors;
 pub mod resources;
+pub mod rest;
 pub mod template;
 pub mod value;
 pub mod yaml;

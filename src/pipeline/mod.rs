@@ -162,11 +162,17 @@ impl<'r> Builder<'r> {
         };
         let description = cfg.opt_str("description").map_err(fail)?;
         let ignore_failure = cfg.bool_or("ignore_failure", false).map_err(fail)?;
-        let condition = match cfg.take("if") {
-            None => None,
-            Some(script) => Some(Condition::from_config(&script).map_err(|e| {
-                fail(ConfigError::property("if", e))
-            })?),
+        let (condition, condition_source) = match cfg.take("if") {
+            None => (None, None),
+            Some(script) => {
+                let source = match &script {
+                    Value::Map(m) => m.get("source").map(Value::to_java_string),
+                    other => Some(other.to_java_string()),
+                };
+                let c = Condition::from_config(&script)
+                    .map_err(|e| fail(ConfigError::property("if", e)))?;
+                (Some(c), source)
+            }
         };
         let on_failure = match cfg.take("on_failure") {
             None => Vec::new(),
@@ -189,6 +195,7 @@ impl<'r> Builder<'r> {
             tag,
             description,
             condition,
+            condition_source,
             ignore_failure,
             on_failure,
             place,

@@ -79,6 +79,8 @@ pub struct ProcessorNode {
     pub description: Option<String>,
     /// `if`, compiled.
     pub condition: Option<Condition>,
+    /// `if` as written (the script source), for verbose results.
+    pub condition_source: Option<String>,
     /// `ignore_failure`.
     pub ignore_failure: bool,
     /// `on_failure` handlers.

@@ -3,8 +3,13 @@
 use crate::pipeline::Factory;
 
 mod append;
+mod bytes;
+mod command_line_args;
+mod community_id;
 mod convert;
+mod csv;
 mod date;
+mod date_index_name;
 mod dissect;
 mod dot_expander;
 mod drop;
@@ -12,27 +17,41 @@ mod fail;
 mod fingerprint;
 mod foreach;
 mod geoip;
+mod grok;
 mod gsub;
+mod html_strip;
 mod join;
 mod json;
+mod kv;
 mod lowercase;
+mod network_direction;
 mod pipeline;
+mod redact;
+mod registered_domain;
 mod remove;
 mod rename;
 mod script;
 mod set;
+mod sort;
 mod split;
 mod terminate;
 mod trim;
 mod uppercase;
+mod uri_parts;
+mod urldecode;
 mod user_agent;
 
 /// The constructor for a processor type, if pipette knows it.
 pub fn factory(type_name: &str) -> Option<Factory> {
     Some(match type_name {
         "append" => append::build,
+        "bytes" => bytes::build,
+        "command_line_args" => command_line_args::build,
+        "community_id" => community_id::build,
         "convert" => convert::build,
+        "csv" => csv::build,
         "date" => date::build,
+        "date_index_name" => date_index_name::build,
         "dissect" => dissect::build,
         "dot_expander" => dot_expander::build,
         "drop" => drop::build,
@@ -40,19 +59,28 @@ pub fn factory(type_name: &str) -> Option<Factory> {
         "fingerprint" => fingerprint::build,
         "foreach" => foreach::build,
         "geoip" => geoip::build,
+        "grok" => grok::build,
         "gsub" => gsub::build,
+        "html_strip" => html_strip::build,
         "join" => join::build,
         "json" => json::build,
+        "kv" => kv::build,
         "lowercase" => lowercase::build,
+        "network_direction" => network_direction::build,
         "pipeline" => pipeline::build,
+        "redact" => redact::build,
+        "registered_domain" => registered_domain::build,
         "remove" => remove::build,
         "rename" => rename::build,
         "script" => script::build,
         "set" => set::build,
+        "sort" => sort::build,
         "split" => split::build,
         "terminate" => terminate::build,
         "trim" => trim::build,
         "uppercase" => uppercase::build,
+        "uri_parts" => uri_parts::build,
+        "urldecode" => urldecode::build,
         "user_agent" => user_agent::build,
         _ => return None,
     })
@@ -62,8 +90,13 @@ pub fn factory(type_name: &str) -> Option<Factory> {
 pub fn known_types() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = [
         "append",
+        "bytes",
+        "command_line_args",
+        "community_id",
         "convert",
+        "csv",
         "date",
+        "date_index_name",
         "dissect",
         "dot_expander",
         "drop",
@@ -71,19 +104,28 @@ pub fn known_types() -> Vec<&'static str> {
         "fingerprint",
         "foreach",
         "geoip",
+        "grok",
         "gsub",
+        "html_strip",
         "join",
         "json",
+        "kv",
         "lowercase",
+        "network_direction",
         "pipeline",
+        "redact",
+        "registered_domain",
         "remove",
         "rename",
         "script",
         "set",
+        "sort",
         "split",
         "terminate",
         "trim",
         "uppercase",
+        "uri_parts",
+        "urldecode",
         "user_agent",
     ]
     .into_iter()

@@ -218,9 +218,9 @@ impl Observer for Recorder {
             Status::Dropped => ("dropped", None, false),
         };
         let mut m = Self::entry(node, name);
-        if let Some(cond) = &node.condition {
+        if let Some(cond) = &node.condition_source {
             let mut c = Map::new();
-            c.insert("condition".into(), cond.source().into());
+            c.insert("condition".into(), cond.clone().into());
             c.insert("result".into(), (!matches!(status, Status::Skipped)).into());
             m.insert("if".into(), Value::Map(c));
         }

@@ -1,0 +1,8 @@
+//! `html_strip`: not implemented yet.
+
+use crate::error::ConfigError;
+use crate::pipeline::{BuildError, Builder, Config, Processor};
+
+pub(crate) fn build(_: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
+    Err(ConfigError::general("processor [html_strip] is not implemented yet").into())
+}

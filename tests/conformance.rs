@@ -1,0 +1,388 @@
+//! Runs Elasticsearch's own ingest YAML REST tests (../shared/conformance/es-rest-yaml) offline, one
+//! test per case, against pipette's in-process API emulation. Skips as a whole without ../shared.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use pipette::rest::Cluster;
+use pipette::{Map, Resources, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Test-runner features this runner implements (`skip.features` / `requires.test_runner_features`).
+const FEATURES: &[&str] = &[
+    "contains",
+    "allowed_warnings",
+    "allowed_warnings_regex",
+    "warnings",
+    "headers",
+];
+
+fn shared_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/es-rest-yaml")
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let dir = shared_dir();
+    if !dir.is_dir() {
+        println!(
+            "conformance: skipped: {} is absent (Elasticsearch's YAML REST tests are not shipped)",
+            dir.display()
+        );
+        libtest_mimic::run(&args, Vec::new()).exit();
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    files.sort();
+    let mut trials = Vec::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&dir)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        match load_suite(&file) {
+            Err(e) => {
+                let msg = e.clone();
+                trials.push(Trial::test(rel.clone(), move || Err(msg.into())));
+            }
+            Ok(suite) => {
+                let suite = std::sync::Arc::new(suite);
+                for (i, (name, _)) in suite.tests.iter().enumerate() {
+                    let suite = suite.clone();
+                    let skip = suite.skip_reason(i);
+                    let mut t = Trial::test(format!("{rel}::{name}"), move || suite.run(i));
+                    if let Some(reason) = skip {
+                        println!("skip {rel}::{name}: {reason}");
+                        t = t.with_ignored_flag(true);
+                    }
+                    trials.push(t);
+                }
+            }
+        }
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    println!(
+        "{} passed, {} failed, {} skipped",
+        conclusion.num_passed, conclusion.num_failed, conclusion.num_ignored
+    );
+    conclusion.exit();
+}
+
+struct Suite {
+    setup: Vec<Value>,
+    teardown: Vec<Value>,
+    tests: Vec<(String, Vec<Value>)>,
+}
+
+fn load_suite(file: &Path) -> Result<Suite, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut suite = Suite {
+        setup: Vec::new(),
+        teardown: Vec::new(),
+        tests: Vec::new(),
+    };
+    for doc in serde_norway::Deserializer::from_str(&text) {
+        let v: Value = serde::Deserialize::deserialize(doc)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let Value::Map(m) = v else { continue };
+        for (k, steps) in m {
+            let steps = match steps {
+                Value::List(l) => l,
+                Value::Null => Vec::new(),
+                other => vec![other],
+            };
+            match k.as_str() {
+                "setup" => suite.setup = steps,
+                "teardown" => suite.teardown = steps,
+                _ => suite.tests.push((k, steps)),
+            }
+        }
+    }
+    Ok(suite)
+}
+
+/// Why a step list cannot run here, from its `skip` / `requires` sections.
+fn unsupported(steps: &[Value]) -> Option<String> {
+    for step in steps {
+        let Some(m) = step.as_map() else { continue };
+        for key in ["skip", "requires"] {
+            let Some(Value::Map(s)) = m.get(key) else { continue };
+            let mut feats: Vec<String> = Vec::new();
+            for fk in ["features", "test_runner_features"] {
+                match s.get(fk) {
+                    Some(Value::String(f)) => feats.push(f.clone()),
+                    Some(Value::List(l)) => feats.extend(l.iter().map(Value::to_java_string)),
+                    _ => {}
+                }
+            }
+            for f in feats {
+                if !FEATURES.contains(&f.as_str()) {
+                    return Some(format!("needs test-runner feature [{f}]"));
+                }
+            }
+            if s.contains_key("capabilities") {
+                return Some(
+                    "needs a cluster capability (flexible field access, 9.2+) pipette does not emulate".into(),
+                );
+            }
+        }
+        if let Some(Value::Map(d)) = m.get("do") {
+            for api in d.keys() {
+                if matches!(
+                    api.as_str(),
+                    "nodes.info" | "cluster.state" | "search" | "indices.get" | "simulate.ingest" | "ingest.processor_grok"
+                ) {
+                    return Some(format!("calls [{api}], an API outside ingest that pipette does not emulate"));
+                }
+            }
+        }
+    }
+    None
+}
+
+impl Suite {
+    fn skip_reason(&self, i: usize) -> Option<String> {
+        unsupported(&self.setup).or_else(|| unsupported(&self.tests[i].1))
+    }
+
+    fn run(&self, i: usize) -> Result<(), Failed> {
+        let mut ctx = Runner {
+            cluster: Cluster::new(Resources::new(), "2024-01-01T00:00:00.000Z"),
+            last: Value::Null,
+            stash: HashMap::new(),
+        };
+        for (n, step) in self.setup.iter().enumerate() {
+            ctx.step(step).map_err(|e| format!("setup step {n}: {e}"))?;
+        }
+        for (n, step) in self.tests[i].1.iter().enumerate() {
+            ctx.step(step).map_err(|e| format!("step {n} {}: {e}", short(step)))?;
+        }
+        Ok(())
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_json();
+    if s.len() > 200 { format!("{}…", &s[..s.floor_char_boundary(200)]) } else { s }
+}
+
+struct Runner {
+    cluster: Cluster,
+    last: Value,
+    stash: HashMap<String, Value>,
+}
+
+impl Runner {
+    fn step(&mut self, step: &Value) -> Result<(), String> {
+        let m = step.as_map().ok_or("a step must be a map")?;
+        let (kind, arg) = m.iter().next().ok_or("empty step")?;
+        match kind.as_str() {
+            "skip" | "requires" => Ok(()),
+            "do" => self.do_call(arg),
+            "set" => {
+                for (path, var) in arg.as_map().ok_or("set needs a map")? {
+                    let v = lookup(&self.last, path).cloned().unwrap_or(Value::Null);
+                    self.stash.insert(var.to_java_string(), v);
+                }
+                Ok(())
+            }
+            "match" | "length" | "gt" | "gte" | "lt" | "lte" | "contains" | "close_to" => {
+                for (path, expected) in arg.as_map().ok_or("assertion needs a map")? {
+                    self.assert(kind, path, expected)?;
+                }
+                Ok(())
+            }
+            "is_true" | "is_false" => {
+                let path = arg.to_java_string();
+                let v = if path.is_empty() { Some(&self.last) } else { lookup(&self.last, &path) };
+                let truthy = match v {
+                    None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+                    Some(Value::String(s)) => !(s.is_empty() || s == "false"),
+                    _ => true,
+                };
+                if truthy != (kind == "is_true") {
+                    return Err(format!("{kind} {path}: got {}", v.map(Value::to_json).unwrap_or("missing".into())));
+                }
+                Ok(())
+            }
+            other => Err(format!("unknown step [{other}]")),
+        }
+    }
+
+    fn resolve_stash(&self, v: &Value) -> Value {
+        match v {
+            Value::String(s) if s.starts_with('$') => {
+                self.stash.get(&s[1..]).cloned().unwrap_or_else(|| v.clone())
+            }
+            Value::Map(m) => Value::Map(m.iter().map(|(k, x)| (k.clone(), self.resolve_stash(x))).collect()),
+            Value::List(l) => Value::List(l.iter().map(|x| self.resolve_stash(x)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn do_call(&mut self, arg: &Value) -> Result<(), String> {
+        let m = arg.as_map().ok_or("do needs a map")?;
+        let catch = m.get("catch").map(Value::to_java_string);
+        let mut call = None;
+        for (k, v) in m {
+            if !matches!(k.as_str(), "catch" | "headers" | "warnings" | "allowed_warnings" | "allowed_warnings_regex" | "node_selector") {
+                call = Some((k.clone(), v.clone()));
+            }
+        }
+        let (api, params) = call.ok_or("do without an API call")?;
+        let mut params: Map = self.resolve_stash(&params).as_map().cloned().unwrap_or_default();
+        let ignore: Vec<String> = match params.shift_remove("ignore") {
+            Some(Value::List(l)) => l.iter().map(Value::to_java_string).collect(),
+            Some(v) => vec![v.to_java_string()],
+            None => vec![],
+        };
+        if let Some(Value::String(s)) = params.get("body") {
+            if let Ok(v) = Value::from_json_str(s) {
+                params.insert("body".into(), v);
+            }
+        }
+        let result = self.cluster.call(&api, &params);
+        match (result, catch) {
+            (Ok(v), None) => {
+                self.last = v;
+                Ok(())
+            }
+            (Ok(v), Some(c)) => Err(format!("expected error [{c}] from {api}, got {}", short(&v))),
+            (Err(e), None) => {
+                if ignore.contains(&e.status.to_string()) {
+                    self.last = e.body;
+                    return Ok(());
+                }
+                Err(format!("{api} failed with {}: {}", e.status, short(&e.body)))
+            }
+            (Err(e), Some(c)) => {
+                let ok = match c.as_str() {
+                    "missing" => e.status == 404,
+                    "bad_request" => e.status == 400,
+                    "conflict" => e.status == 409,
+                    "forbidden" => e.status == 403,
+                    "unauthorized" => e.status == 401,
+                    "request" => e.status >= 400,
+                    re if re.starts_with('/') && re.ends_with('/') && re.len() >= 2 => {
+                        java_regex(&re[1..re.len() - 1]).is_some_and(|r| r.is_match(&e.body.to_json()))
+                    }
+                    _ => false,
+                };
+                self.last = e.body.clone();
+                if ok { Ok(()) } else { Err(format!("expected [{c}], got {}: {}", e.status, short(&e.body))) }
+            }
+        }
+    }
+
+    fn assert(&self, kind: &str, path: &str, expected: &Value) -> Result<(), String> {
+        let path = path.to_string();
+        let actual = if path.is_empty() || path == "$body" { Some(&self.last) } else { lookup(&self.last, &path) };
+        let expected = self.resolve_stash(expected);
+        let fail = |what: &str| {
+            Err(format!(
+                "{kind} {path}: {what}; expected {}, got {}",
+                expected.to_json(),
+                actual.map(Value::to_json).unwrap_or_else(|| "missing".into())
+            ))
+        };
+        match kind {
+            "match" => {
+                let ok = match (&expected, actual) {
+                    (Value::String(s), Some(a)) if s.len() > 1 && s.trim().starts_with('/') && s.trim().ends_with('/') => {
+                        let t = s.trim();
+                        java_regex(&t[1..t.len() - 1]).is_some_and(|r| r.is_match(&a.to_java_string()))
+                    }
+                    (e, Some(a)) => loose_eq(e, a),
+                    (Value::Null, None) => true,
+                    _ => false,
+                };
+                if ok { Ok(()) } else { fail("mismatch") }
+            }
+            "length" => {
+                let n = match actual {
+                    Some(Value::List(l)) => l.len(),
+                    Some(Value::Map(m)) => m.len(),
+                    Some(Value::String(s)) => s.chars().count(),
+                    _ => return fail("not a list, map or string"),
+                };
+                if expected.as_f64() == Some(n as f64) { Ok(()) } else { fail("wrong length") }
+            }
+            "gt" | "gte" | "lt" | "lte" => {
+                let (Some(a), Some(e)) = (actual.and_then(Value::as_f64), expected.as_f64()) else {
+                    return fail("not numbers");
+                };
+                let ok = match kind { "gt" => a > e, "gte" => a >= e, "lt" => a < e, _ => a <= e };
+                if ok { Ok(()) } else { fail("comparison false") }
+            }
+            "contains" => match actual {
+                Some(Value::List(l)) if l.iter().any(|x| loose_eq(&expected, x) || contains_map(x, &expected)) => Ok(()),
+                _ => fail("not contained"),
+            },
+            "close_to" => {
+                let e = expected.as_map().ok_or("close_to needs {value, error}")?;
+                let (Some(v), Some(err), Some(a)) = (
+                    e.get("value").and_then(Value::as_f64),
+                    e.get("error").and_then(Value::as_f64),
+                    actual.and_then(Value::as_f64),
+                ) else {
+                    return fail("not numbers");
+                };
+                if (a - v).abs() <= err { Ok(()) } else { fail("not close") }
+            }
+            _ => Err(format!("unknown assertion {kind}")),
+        }
+    }
+}
+
+fn contains_map(actual: &Value, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Value::Map(a), Value::Map(e)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|x| loose_eq(v, x))),
+        _ => false,
+    }
+}
+
+/// Equality as the YAML test runner sees it: numbers by value, maps by content.
+fn loose_eq(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (e, a) if e.is_number() && a.is_number() => e.as_f64() == a.as_f64(),
+        (Value::Map(e), Value::Map(a)) => e.len() == a.len() && e.iter().all(|(k, v)| a.get(k).is_some_and(|x| loose_eq(v, x))),
+        (Value::List(e), Value::List(a)) => e.len() == a.len() && e.iter().zip(a).all(|(x, y)| loose_eq(x, y)),
+        (e, a) => e == a,
+    }
+}
+
+/// A Java regex in COMMENTS mode (whitespace ignored), as the YAML runner compiles expected values.
+fn java_regex(pattern: &str) -> Option<regex::Regex> {
+    regex::RegexBuilder::new(pattern).ignore_whitespace(true).build().ok()
+}
+
+/// Resolves a dotted assertion path (`docs.0.doc._source.foo`, `\.` escapes a dot).
+fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'.') => {
+                cur.push('.');
+                chars.next();
+            }
+            '.' => parts.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    let mut v = v;
+    for p in parts {
+        v = match v {
+            Value::Map(m) => m.get(&p)?,
+            Value::List(l) => l.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
