@@ -37,6 +37,7 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "yml"))
         .collect();
     files.sort();
+    let known = known_failures();
     let mut trials = Vec::new();
     for file in files {
         let rel = file
@@ -53,12 +54,29 @@ fn main() {
                 let suite = std::sync::Arc::new(suite);
                 for (i, (name, _)) in suite.tests.iter().enumerate() {
                     let suite = suite.clone();
+                    let id = format!("{rel}::{name}");
                     let skip = suite.skip_reason(i);
-                    let mut t = Trial::test(format!("{rel}::{name}"), move || suite.run(i));
-                    if let Some(reason) = skip {
-                        println!("skip {rel}::{name}: {reason}");
-                        t = t.with_ignored_flag(true);
-                    }
+                    let known_reason = known.get(&id).cloned();
+                    let t = match (skip, known_reason) {
+                        (Some(reason), _) => {
+                            println!("skip {id}: {reason}");
+                            Trial::test(id, || Ok(())).with_ignored_flag(true)
+                        }
+                        (None, Some(reason)) => {
+                            // A listed known failure: skipped with its reason while it still fails;
+                            // once it passes, the list must shrink (so the suite only ratchets up).
+                            match suite.run(i) {
+                                Err(_) => {
+                                    println!("skip {id}: known failure: {reason}");
+                                    Trial::test(id, || Ok(())).with_ignored_flag(true)
+                                }
+                                Ok(()) => Trial::test(id, || {
+                                    Err("passes now: remove it from tests/conformance-known-failures.txt".into())
+                                }),
+                            }
+                        }
+                        (None, None) => Trial::test(id, move || suite.run(i)),
+                    };
                     trials.push(t);
                 }
             }
@@ -70,6 +88,17 @@ fn main() {
         conclusion.num_passed, conclusion.num_failed, conclusion.num_ignored
     );
     conclusion.exit();
+}
+
+/// Cases that do not pass yet, each with its reason (`file::case<TAB>reason` per line).
+fn known_failures() -> HashMap<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-known-failures.txt");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(id, reason)| (id.to_string(), reason.to_string()))
+        .collect()
 }
 
 struct Suite {

@@ -204,7 +204,11 @@ impl Cluster {
                     docs: BTreeMap::new(),
                 };
                 self.indices.insert(index.clone(), idx);
-                Ok(ack_with(&[("index", index.into()), ("shards_acknowledged", true.into())]))
+                Ok(ack_with(&[
+                    ("acknowledged", true.into()),
+                    ("shards_acknowledged", true.into()),
+                    ("index", index.into()),
+                ]))
             }
             "indices.delete" => {
                 let index = param("index").unwrap_or_default();

@@ -207,7 +207,9 @@ impl Observer for Recorder {
     }
 
     fn processor_done(&mut self, node: &ProcessorNode, status: &Status, doc: &IngestDocument) {
-        if node.type_name == "pipeline" && matches!(status, Status::Success) {
+        // A pipeline processor's own entry was written when it started; its inner processors
+        // report the outcome.
+        if node.type_name == "pipeline" && !matches!(status, Status::Skipped) {
             return;
         }
         let (name, err, with_doc): (&str, Option<&IngestError>, bool) = match status {
