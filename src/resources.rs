@@ -24,6 +24,13 @@ const EMBEDDED_GEOIP: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// The uap-core `regexes.yml` Elasticsearch ships (its default `regex_file`).
+const USER_AGENT_REGEXES: &str = include_str!("../data/user_agent/regexes.yml");
+/// Elasticsearch's device-type regexes (`extract_device_type`).
+const DEVICE_TYPE_REGEXES: &str = include_str!("../data/user_agent/device_type_regexes.yml");
+/// The name Elasticsearch gives its built-in user-agent regex file.
+pub const DEFAULT_USER_AGENT_REGEX_FILE: &str = "_default_";
+
 /// A loaded GeoIP database.
 pub type GeoIpReader = maxminddb::Reader<Vec<u8>>;
 
@@ -47,6 +54,13 @@ impl Resources {
             geoip_dir: dir,
             ..Self::default()
         }
+    }
+
+    /// The user-agent regex file and device-type regexes (YAML text) for a `regex_file` name;
+    /// only Elasticsearch's built-in file is available offline.
+    pub fn user_agent_regexes(&self, regex_file: &str) -> Option<(&'static str, &'static str)> {
+        (regex_file == DEFAULT_USER_AGENT_REGEX_FILE)
+            .then_some((USER_AGENT_REGEXES, DEVICE_TYPE_REGEXES))
     }
 
     /// The GeoIP database with this file name (`GeoLite2-City.mmdb`, …), loaded once.

@@ -176,10 +176,7 @@ impl Config {
                 .map(Some),
             Some(other) => Err(ConfigError::property(
                 key,
-                format!(
-                    "property isn't a list, but of type [{}]",
-                    other.java_type()
-                ),
+                format!("property isn't a list, but of type [{}]", other.java_type()),
             )),
         }
     }
@@ -191,10 +188,7 @@ impl Config {
             Some(Value::List(l)) => Ok(Some(l)),
             Some(other) => Err(ConfigError::property(
                 key,
-                format!(
-                    "property isn't a list, but of type [{}]",
-                    other.java_type()
-                ),
+                format!("property isn't a list, but of type [{}]", other.java_type()),
             )),
         }
     }
@@ -206,10 +200,7 @@ impl Config {
             Some(Value::Map(m)) => Ok(Some(m)),
             Some(other) => Err(ConfigError::property(
                 key,
-                format!(
-                    "property isn't a map, but of type [{}]",
-                    other.java_type()
-                ),
+                format!("property isn't a map, but of type [{}]", other.java_type()),
             )),
         }
     }

@@ -5,7 +5,9 @@ mod config;
 mod processor;
 
 pub use config::{Config, FieldRef, missing};
-pub use processor::{Env, Flow, Observer, Processor, ProcessorNode, Status, run_list, run_on_failure};
+pub use processor::{
+    Env, Flow, Observer, Processor, ProcessorNode, Status, run_list, run_on_failure,
+};
 
 use crate::document::IngestDocument;
 use crate::error::{ConfigError, IngestError, LoadError, ProcessorPlace};
@@ -61,9 +63,15 @@ pub struct Builder<'r> {
     pipeline_id: String,
     lines: Vec<Option<usize>>,
     failure_lines: Vec<Option<usize>>,
+    current: std::cell::RefCell<String>,
 }
 
 impl<'r> Builder<'r> {
+    /// The index path of the processor being built, e.g. `processors[2]`.
+    pub fn current_path(&self) -> String {
+        self.current.borrow().clone()
+    }
+
     fn place_error(&self, place: ProcessorPlace, error: ConfigError) -> LoadError {
         LoadError::Processor {
             file: self.file.clone(),
@@ -184,7 +192,10 @@ impl<'r> Builder<'r> {
             }
             Some(list) => self.build_list(&list, &format!("{path}.on_failure"))?,
         };
-        let inner = match factory(&mut cfg, self) {
+        let outer = self.current.replace(path.to_string());
+        let built = factory(&mut cfg, self);
+        self.current.replace(outer);
+        let inner = match built {
             Ok(p) => p,
             Err(BuildError::Config(e)) => return Err(fail(e)),
             Err(BuildError::Nested(e)) => return Err(*e),
@@ -242,6 +253,7 @@ impl Pipeline {
             pipeline_id: id.to_string(),
             lines,
             failure_lines,
+            current: std::cell::RefCell::new(String::new()),
         };
         let processors = match m.get("processors") {
             None | Some(Value::Null) => {
@@ -301,7 +313,11 @@ impl Pipeline {
     }
 
     /// Runs the pipeline on a document: `Ok(Flow::Drop)` when a processor dropped it.
-    pub fn execute(&self, doc: &mut IngestDocument, env: &mut Env<'_>) -> Result<Flow, IngestError> {
+    pub fn execute(
+        &self,
+        doc: &mut IngestDocument,
+        env: &mut Env<'_>,
+    ) -> Result<Flow, IngestError> {
         if env.stack.iter().any(|p| **p == *self.id) {
             return Err(IngestError::illegal_state(format!(
                 "Cycle detected for pipeline: {}",
@@ -319,9 +335,7 @@ impl Pipeline {
             .insert("pipeline".into(), Value::from(self.id.to_string()));
         env.stack.push(self.id.clone());
         let result = match run_list(&self.processors, doc, env) {
-            Err(e) if !self.on_failure.is_empty() => {
-                run_on_failure(&self.on_failure, &e, doc, env)
-            }
+            Err(e) if !self.on_failure.is_empty() => run_on_failure(&self.on_failure, &e, doc, env),
             other => other,
         };
         env.stack.pop();

@@ -93,7 +93,11 @@ pub struct ProcessorNode {
 
 impl ProcessorNode {
     /// Runs this processor with its condition and failure handling.
-    pub fn execute(&self, doc: &mut IngestDocument, env: &mut Env<'_>) -> Result<Flow, IngestError> {
+    pub fn execute(
+        &self,
+        doc: &mut IngestDocument,
+        env: &mut Env<'_>,
+    ) -> Result<Flow, IngestError> {
         if let Some(obs) = env.observer.as_deref_mut() {
             obs.processor_start(self);
         }

@@ -289,8 +289,12 @@ mod tests {
             r#"{"a":"foo"}"#,
             &format!(r#"{{"a":"foo","x":{{"y":"{md5}"}}}}"#),
         );
-        let out = run("fingerprint", r#"{"fields":["a"],"method":"MurmurHash3"}"#, r#"{"a":"foo"}"#)
-            .unwrap();
+        let out = run(
+            "fingerprint",
+            r#"{"fields":["a"],"method":"MurmurHash3"}"#,
+            r#"{"a":"foo"}"#,
+        )
+        .unwrap();
         assert!(out.contains(r#""fingerprint":""#), "{out}");
         // Field order in the option does not matter: fields are sorted.
         assert_eq!(
@@ -345,13 +349,22 @@ mod tests {
             r#"{"a":null}"#,
             "missing field [a] when calculating fingerprint",
         );
-        give("fingerprint", r#"{"fields":["a"],"ignore_missing":true}"#, "{}", "{}");
+        give(
+            "fingerprint",
+            r#"{"fields":["a"],"ignore_missing":true}"#,
+            "{}",
+            "{}",
+        );
     }
 
     #[test]
     fn config_errors() {
         bad_config("fingerprint", "{}", "[fields] required property is missing");
-        bad_config("fingerprint", r#"{"fields":[]}"#, "[fields] must specify at least one field");
+        bad_config(
+            "fingerprint",
+            r#"{"fields":[]}"#,
+            "[fields] must specify at least one field",
+        );
         bad_config(
             "fingerprint",
             r#"{"fields":["a"],"method":"sha1"}"#,

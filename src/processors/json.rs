@@ -1,8 +1,836 @@
-//! `json`: not implemented yet.
+//! `json`: parses a JSON string into a value (Elasticsearch's JsonProcessor).
+//!
+//! Elasticsearch parses with Jackson, and pipelines copy its error messages into documents, so this
+//! file holds a small JSON reader that types numbers as Elasticsearch does and words its errors as
+//! Jackson (through Elasticsearch's XContent wrapping) does.
 
-use crate::error::ConfigError;
-use crate::pipeline::{BuildError, Builder, Config, Processor};
+// Helpers return the core `IngestError` unboxed, as `IngestDocument`'s methods do.
+#![allow(clippy::result_large_err)]
 
-pub(crate) fn build(_: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
-    Err(ConfigError::general("processor [json] is not implemented yet").into())
+use crate::document::{FieldPath, IngestDocument};
+use crate::error::{ConfigError, IngestError};
+use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
+use crate::value::{Map, Value};
+
+#[derive(Debug)]
+struct Json {
+    /// The option as written: `add_to_root` reads this literal top-level key.
+    field_name: String,
+    field: FieldPath,
+    target: FieldPath,
+    add_to_root: bool,
+    merge: bool,
+    allow_duplicate_keys: bool,
+    strict: bool,
+}
+
+pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
+    let field_name = cfg.req_str("field")?;
+    let target_name = cfg.opt_str("target_field")?;
+    let add_to_root = cfg.bool_or("add_to_root", false)?;
+    let allow_duplicate_keys = cfg.bool_or("allow_duplicate_keys", false)?;
+    let strategy = cfg.opt_str("add_to_root_conflict_strategy")?;
+    let merge = match strategy.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("REPLACE") => false,
+        Some("MERGE") => true,
+        Some(_) => {
+            return Err(ConfigError::property(
+                "add_to_root_conflict_strategy",
+                format!(
+                    "conflict strategy [{}] not supported, cannot convert field.",
+                    strategy.unwrap_or_default()
+                ),
+            )
+            .into());
+        }
+    };
+    if add_to_root && target_name.is_some() {
+        return Err(ConfigError::property(
+            "target_field",
+            "Cannot set a target field while also setting `add_to_root` to true",
+        )
+        .into());
+    }
+    if !add_to_root && strategy.is_some() {
+        return Err(ConfigError::property(
+            "add_to_root_conflict_strategy",
+            "Cannot set `add_to_root_conflict_strategy` if `add_to_root` is false",
+        )
+        .into());
+    }
+    let strict = cfg.bool_or("strict_json_parsing", true)?;
+    let field =
+        FieldPath::parse(&field_name).map_err(|e| ConfigError::property("field", e.reason))?;
+    let target = match &target_name {
+        Some(t) => {
+            FieldPath::parse(t).map_err(|e| ConfigError::property("target_field", e.reason))?
+        }
+        None => field.clone(),
+    };
+    Ok(Box::new(Json {
+        field_name,
+        field,
+        target,
+        add_to_root,
+        merge,
+        allow_duplicate_keys,
+        strict,
+    }))
+}
+
+impl Processor for Json {
+    fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
+        if self.add_to_root {
+            let input = doc
+                .ctx
+                .get(&self.field_name)
+                .cloned()
+                .unwrap_or(Value::Null);
+            let Value::Map(map) = parse_value(&input, self.allow_duplicate_keys, self.strict)?
+            else {
+                return Err(IngestError::illegal_argument(
+                    "cannot add non-map fields to root of document",
+                ));
+            };
+            if self.merge {
+                recursive_merge(&mut doc.ctx, map);
+            } else {
+                doc.ctx.extend(map);
+            }
+        } else {
+            let input = doc.get(&self.field)?;
+            let parsed = parse_value(input, self.allow_duplicate_keys, self.strict)?;
+            doc.set(&self.target, parsed)?;
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+/// Elasticsearch's `recursiveMerge`: maps merge key by key, anything else is replaced.
+fn recursive_merge(target: &mut Map, from: Map) {
+    for (k, v) in from {
+        match (target.get_mut(&k), v) {
+            (Some(Value::Map(t)), Value::Map(f)) => recursive_merge(t, f),
+            (_, v) => {
+                target.insert(k, v);
+            }
+        }
+    }
+}
+
+/// `JsonProcessor.apply`: parses the Java `toString()` of a value.
+fn parse_value(input: &Value, allow_duplicates: bool, strict: bool) -> Result<Value, IngestError> {
+    let text = input.to_java_string();
+    let mut p = Reader::new(&text, allow_duplicates);
+    let value = p.first_value()?;
+    if strict && p.has_more() {
+        let mut e = IngestError::illegal_argument(format!(
+            "The input {text} is not valid JSON and the strict_json_parsing parameter is true"
+        ));
+        if let Err(cause) = p.next_token_check() {
+            e.caused_by = Some(Box::new(cause));
+        }
+        return Err(e);
+    }
+    Ok(value)
+}
+
+/// Jackson's location suffix (Elasticsearch runs Jackson with source inclusion disabled).
+fn location_suffix(line: usize, col: usize) -> String {
+    format!(
+        "\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {col}]"
+    )
+}
+
+/// Jackson's `_getCharDesc`.
+fn char_desc(c: char) -> String {
+    let code = c as u32;
+    if c.is_control() {
+        format!("(CTRL-CHAR, code {code})")
+    } else if code > 255 {
+        format!("'{c}' (code {code} / 0x{code:x})")
+    } else {
+        format!("'{c}' (code {code})")
+    }
+}
+
+const VALID_VALUES: &str =
+    "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
+
+/// A Jackson-compatible reader over the characters of the input.
+struct Reader {
+    chars: Vec<char>,
+    pos: usize,
+    line: usize,
+    line_start: usize,
+    allow_duplicates: bool,
+}
+
+/// What went wrong while reading: a Jackson parse error, or the end of input.
+type Fail = IngestError;
+
+impl Reader {
+    fn new(text: &str, allow_duplicates: bool) -> Self {
+        Reader {
+            chars: text.chars().collect(),
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            allow_duplicates,
+        }
+    }
+
+    /// The 1-based column of char index `idx` on the current line.
+    fn col_of(&self, idx: usize) -> usize {
+        idx.saturating_sub(self.line_start) + 1
+    }
+
+    /// A parse error located at the 1-based column `col`.
+    fn error_at(&self, col: usize, msg: &str) -> Fail {
+        IngestError::new(
+            "x_content_parse_exception",
+            format!(
+                "[{}:{col}] {msg}{}",
+                self.line,
+                location_suffix(self.line, col)
+            ),
+        )
+    }
+
+    /// Elasticsearch's wrapping of Jackson's end-of-input errors.
+    fn eof(&self) -> Fail {
+        IngestError::new(
+            "x_content_e_o_f_exception",
+            format!(
+                "[{}:{}] Unexpected end of file",
+                self.line,
+                self.col_of(self.pos)
+            ),
+        )
+    }
+
+    /// "Unexpected character" at the character just read (Jackson reports its own column).
+    fn unexpected(&self, c: char, idx: usize, what: &str) -> Fail {
+        self.error_at(
+            self.col_of(idx),
+            &format!("Unexpected character ({}): {what}", char_desc(c)),
+        )
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(c) = self.peek() {
+            match c {
+                ' ' | '\t' => self.pos += 1,
+                '\n' => {
+                    self.pos += 1;
+                    self.line += 1;
+                    self.line_start = self.pos;
+                }
+                '\r' => {
+                    self.pos += 1;
+                    if self.peek() == Some('\n') {
+                        self.pos += 1;
+                    }
+                    self.line += 1;
+                    self.line_start = self.pos;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// The first value (Elasticsearch reads one token, then the whole value when it opens a
+    /// structure). Empty input is `null`.
+    fn first_value(&mut self) -> Result<Value, Fail> {
+        self.skip_ws();
+        if self.peek().is_none() {
+            return Ok(Value::Null);
+        }
+        self.value(true)
+    }
+
+    /// True when a further token follows the first value.
+    fn has_more(&mut self) -> bool {
+        self.skip_ws();
+        self.peek().is_some()
+    }
+
+    /// Reads the next token only to report why it is not acceptable (the strict-mode cause).
+    fn next_token_check(&mut self) -> Result<(), Fail> {
+        self.skip_ws();
+        match self.peek() {
+            Some('}' | ']') => Ok(()),
+            Some(_) => self.value(true).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    fn value(&mut self, root: bool) -> Result<Value, Fail> {
+        let Some(c) = self.peek() else {
+            return Err(self.eof());
+        };
+        match c {
+            '{' => {
+                self.pos += 1;
+                self.object()
+            }
+            '[' => {
+                self.pos += 1;
+                self.array()
+            }
+            '"' => {
+                self.pos += 1;
+                self.string().map(Value::String)
+            }
+            '-' | '0'..='9' => self.number(root),
+            't' => self.keyword("true", Value::Bool(true)),
+            'f' => self.keyword("false", Value::Bool(false)),
+            'n' => self.keyword("null", Value::Null),
+            '+' => {
+                self.pos += 1;
+                Err(self.unexpected_number(
+                    '+',
+                    self.pos - 1,
+                    "JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow",
+                ))
+            }
+            c if c.is_alphabetic() || c == '_' || c == '$' => {
+                self.pos += 1;
+                Err(self.invalid_token(c.to_string()))
+            }
+            c => Err(self.unexpected(
+                c,
+                self.pos,
+                &format!("expected a valid value {VALID_VALUES}"),
+            )),
+        }
+    }
+
+    /// Jackson's `_reportInvalidToken`: the token is extended over following identifier chars.
+    fn invalid_token(&mut self, mut token: String) -> Fail {
+        while let Some(c) = self.peek() {
+            if !(c.is_alphanumeric() || c == '_' || c == '$') {
+                break;
+            }
+            self.pos += 1;
+            token.push(c);
+            if token.chars().count() >= 256 {
+                token.push_str("...");
+                break;
+            }
+        }
+        self.error_at(
+            self.col_of(self.pos),
+            &format!("Unrecognized token '{token}': was expecting {VALID_VALUES}"),
+        )
+    }
+
+    fn keyword(&mut self, word: &str, v: Value) -> Result<Value, Fail> {
+        let start = self.pos;
+        // Keywords are ASCII: char positions and byte positions agree.
+        for (i, expected) in word.char_indices() {
+            match self.chars.get(start + i) {
+                Some(&c) if c == expected => {}
+                Some(_) => {
+                    self.pos = start + i;
+                    return Err(self.invalid_token(word[..i].to_string()));
+                }
+                None => {
+                    // Jackson's `_matchToken` reports a cut-off keyword as an invalid token.
+                    self.pos = start + i;
+                    return Err(self.invalid_token(word[..i].to_string()));
+                }
+            }
+        }
+        self.pos = start + word.len();
+        if let Some(c) = self.peek()
+            && (c.is_alphanumeric() || c == '_' || c == '$')
+        {
+            return Err(self.invalid_token(word.to_string()));
+        }
+        Ok(v)
+    }
+
+    fn unexpected_number(&self, c: char, idx: usize, what: &str) -> Fail {
+        self.error_at(
+            self.col_of(idx),
+            &format!(
+                "Unexpected character ({}) in numeric value: {what}",
+                char_desc(c)
+            ),
+        )
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self, root: bool) -> Result<Value, Fail> {
+        let start = self.pos;
+        if self.peek() == Some('-') {
+            self.pos += 1;
+            match self.peek() {
+                None => return Err(self.eof()),
+                Some(c) if !c.is_ascii_digit() => {
+                    self.pos += 1;
+                    return Err(self.unexpected_number(
+                        c,
+                        self.pos - 1,
+                        "expected digit (0-9) to follow minus sign, for valid numeric value",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let int_start = self.pos;
+        let int_len = self.digits();
+        if int_len > 1 && self.chars[int_start] == '0' {
+            return Err(self.error_at(
+                self.col_of(int_start + 1),
+                "Invalid numeric value: Leading zeroes not allowed",
+            ));
+        }
+        let mut is_float = false;
+        if self.peek() == Some('.') {
+            is_float = true;
+            self.pos += 1;
+            if self.digits() == 0 {
+                return match self.peek() {
+                    None => Err(self.eof()),
+                    Some(c) => Err(self.unexpected_number(
+                        c,
+                        self.pos,
+                        "Decimal point not followed by a digit",
+                    )),
+                };
+            }
+        }
+        if matches!(self.peek(), Some('e' | 'E')) {
+            is_float = true;
+            self.pos += 1;
+            if matches!(self.peek(), Some('+' | '-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return match self.peek() {
+                    None => Err(self.eof()),
+                    Some(c) => Err(self.unexpected_number(
+                        c,
+                        self.pos,
+                        "Exponent indicator not followed by a digit",
+                    )),
+                };
+            }
+        }
+        // Jackson wants whitespace (or the end) after a root-level number.
+        if root
+            && let Some(c) = self.peek()
+            && !matches!(c, ' ' | '\t' | '\r' | '\n')
+        {
+            return Err(self.unexpected(
+                c,
+                self.pos,
+                "Expected space separating root-level values",
+            ));
+        }
+        let text: String = self.chars[start..self.pos].iter().collect();
+        if is_float {
+            Ok(Value::Double(text.parse::<f64>().unwrap_or(f64::NAN)))
+        } else {
+            Ok(match text.parse::<i64>() {
+                Ok(n) => Value::from_i64(n),
+                // Jackson gives a BigInteger here; a Double is the closest type we hold.
+                Err(_) => Value::Double(text.parse::<f64>().unwrap_or(f64::NAN)),
+            })
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, Fail> {
+        let mut n = 0u32;
+        for _ in 0..4 {
+            let Some(c) = self.peek() else {
+                return Err(self.eof());
+            };
+            self.pos += 1;
+            let Some(d) = c.to_digit(16) else {
+                return Err(self.unexpected(
+                    c,
+                    self.pos - 1,
+                    "expected a hex-digit for character escape sequence",
+                ));
+            };
+            n = n * 16 + d;
+        }
+        Ok(n)
+    }
+
+    /// A string body after the opening quote.
+    fn string(&mut self) -> Result<String, Fail> {
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.eof());
+            };
+            self.pos += 1;
+            match c {
+                '"' => return Ok(out),
+                '\\' => {
+                    let Some(e) = self.peek() else {
+                        return Err(self.eof());
+                    };
+                    self.pos += 1;
+                    match e {
+                        '"' | '\\' | '/' => out.push(e),
+                        'b' => out.push('\u{8}'),
+                        'f' => out.push('\u{c}'),
+                        'n' => out.push('\n'),
+                        'r' => out.push('\r'),
+                        't' => out.push('\t'),
+                        'u' => {
+                            let hi = self.hex4()?;
+                            let ch = if (0xD800..0xDC00).contains(&hi)
+                                && self.chars.get(self.pos) == Some(&'\\')
+                                && self.chars.get(self.pos + 1) == Some(&'u')
+                            {
+                                let save = self.pos;
+                                self.pos += 2;
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                                } else {
+                                    self.pos = save;
+                                    None
+                                }
+                            } else {
+                                char::from_u32(hi)
+                            };
+                            out.push(ch.unwrap_or('\u{FFFD}'));
+                        }
+                        other => {
+                            return Err(self.error_at(
+                                self.col_of(self.pos - 1),
+                                &format!("Unrecognized character escape {}", char_desc(other)),
+                            ));
+                        }
+                    }
+                }
+                c if (c as u32) < 0x20 => {
+                    return Err(self.error_at(
+                        self.col_of(self.pos),
+                        &format!(
+                            "Illegal unquoted character ({}): has to be escaped using backslash to be included in string value",
+                            char_desc(c)
+                        ),
+                    ));
+                }
+                c => out.push(c),
+            }
+        }
+    }
+
+    fn object(&mut self) -> Result<Value, Fail> {
+        let open_line = self.line;
+        let open_col = self.col_of(self.pos - 1);
+        let mut map = Map::new();
+        self.skip_ws();
+        match self.peek() {
+            None => return Err(self.eof()),
+            Some('}') => {
+                self.pos += 1;
+                return Ok(Value::Map(map));
+            }
+            _ => {}
+        }
+        loop {
+            self.skip_ws();
+            let Some(c) = self.peek() else {
+                return Err(self.eof());
+            };
+            self.pos += 1;
+            if c != '"' {
+                if c == ']' {
+                    return Err(self.mismatched(']', '}', "Object", open_line, open_col));
+                }
+                return Err(self.unexpected(
+                    c,
+                    self.pos - 1,
+                    "was expecting double-quote to start field name",
+                ));
+            }
+            let key = self.string()?;
+            if !self.allow_duplicates && map.contains_key(&key) {
+                return Err(
+                    self.error_at(self.col_of(self.pos), &format!("Duplicate field '{key}'"))
+                );
+            }
+            self.skip_ws();
+            match self.peek() {
+                None => return Err(self.eof()),
+                Some(':') => self.pos += 1,
+                Some(c) => {
+                    return Err(self.unexpected(
+                        c,
+                        self.pos,
+                        "was expecting a colon to separate field name and value",
+                    ));
+                }
+            }
+            self.skip_ws();
+            let v = self.value(false)?;
+            map.insert(key, v);
+            self.skip_ws();
+            match self.peek() {
+                None => return Err(self.eof()),
+                Some(',') => self.pos += 1,
+                Some('}') => {
+                    self.pos += 1;
+                    return Ok(Value::Map(map));
+                }
+                Some(']') => {
+                    self.pos += 1;
+                    return Err(self.mismatched(']', '}', "Object", open_line, open_col));
+                }
+                Some(c) => {
+                    return Err(self.unexpected(
+                        c,
+                        self.pos,
+                        "was expecting comma to separate Object entries",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Jackson's `_reportMismatchedEndMarker`.
+    fn mismatched(&self, got: char, want: char, kind: &str, line: usize, col: usize) -> Fail {
+        self.error_at(
+            self.col_of(self.pos - 1),
+            &format!(
+                "Unexpected close marker '{got}': expected '{want}' (for {kind} starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {col}])"
+            ),
+        )
+    }
+
+    fn array(&mut self) -> Result<Value, Fail> {
+        let open_line = self.line;
+        let open_col = self.col_of(self.pos - 1);
+        let mut list = Vec::new();
+        self.skip_ws();
+        match self.peek() {
+            None => return Err(self.eof()),
+            Some(']') => {
+                self.pos += 1;
+                return Ok(Value::List(list));
+            }
+            _ => {}
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() == Some('}') {
+                self.pos += 1;
+                return Err(self.mismatched('}', ']', "Array", open_line, open_col));
+            }
+            list.push(self.value(false)?);
+            self.skip_ws();
+            match self.peek() {
+                None => return Err(self.eof()),
+                Some(',') => self.pos += 1,
+                Some(']') => {
+                    self.pos += 1;
+                    return Ok(Value::List(list));
+                }
+                Some('}') => {
+                    self.pos += 1;
+                    return Err(self.mismatched('}', ']', "Array", open_line, open_col));
+                }
+                Some(c) => {
+                    return Err(self.unexpected(
+                        c,
+                        self.pos,
+                        "was expecting comma to separate Array entries",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::processors::testing::{bad_config, fails, give};
+
+    fn parse(s: &str) -> Result<Value, String> {
+        parse_value(&Value::from(s), false, true).map_err(|e| e.reason)
+    }
+
+    #[test]
+    fn parses_with_elasticsearch_types() {
+        let v =
+            parse(r#"{"a":1,"b":3000000000,"c":1.5,"d":[true,null,"x\u00e9\n"],"e":1e2}"#).unwrap();
+        let m = v.as_map().unwrap();
+        assert!(matches!(m["a"], Value::Int(1)));
+        assert!(matches!(m["b"], Value::Long(3000000000)));
+        assert!(matches!(m["c"], Value::Double(_)));
+        assert_eq!(m["d"].to_json(), r#"[true,null,"xé\n"]"#);
+        assert_eq!(m["e"].to_json(), "100.0");
+        assert_eq!(parse("").unwrap(), Value::Null);
+        assert_eq!(parse("  \"s\" ").unwrap(), Value::from("s"));
+        assert_eq!(parse("-0").unwrap(), Value::Int(0));
+    }
+
+    #[test]
+    fn jackson_error_messages() {
+        let loc = |l: usize, c: usize| location_suffix(l, c);
+        for (input, want) in [
+            (
+                "hello world",
+                format!(
+                    "[1:6] Unrecognized token 'hello': was expecting {VALID_VALUES}{}",
+                    loc(1, 6)
+                ),
+            ),
+            (
+                "<html>",
+                format!(
+                    "[1:1] Unexpected character ('<' (code 60)): expected a valid value {VALID_VALUES}{}",
+                    loc(1, 1)
+                ),
+            ),
+            (
+                "{-1}",
+                format!(
+                    "[1:2] Unexpected character ('-' (code 45)): was expecting double-quote to start field name{}",
+                    loc(1, 2)
+                ),
+            ),
+            (
+                r#"{"a" 1}"#,
+                format!(
+                    "[1:6] Unexpected character ('1' (code 49)): was expecting a colon to separate field name and value{}",
+                    loc(1, 6)
+                ),
+            ),
+            (
+                r#"{"a":1 "b":2}"#,
+                format!(
+                    "[1:8] Unexpected character ('\"' (code 34)): was expecting comma to separate Object entries{}",
+                    loc(1, 8)
+                ),
+            ),
+            (r#"{"a":"#, "[1:6] Unexpected end of file".to_string()),
+            (r#"{"a":"x"#, "[1:8] Unexpected end of file".to_string()),
+            (
+                r#"{"dupe":1,"dupe":2}"#,
+                format!("[1:17] Duplicate field 'dupe'{}", loc(1, 17)),
+            ),
+            (
+                "123 foo",
+                "The input 123 foo is not valid JSON and the strict_json_parsing parameter is true"
+                    .to_string(),
+            ),
+            (
+                "{} {}",
+                "The input {} {} is not valid JSON and the strict_json_parsing parameter is true"
+                    .to_string(),
+            ),
+            (
+                "tru",
+                format!(
+                    "[1:4] Unrecognized token 'tru': was expecting {VALID_VALUES}{}",
+                    loc(1, 4)
+                ),
+            ),
+            (
+                "trux",
+                format!(
+                    "[1:5] Unrecognized token 'trux': was expecting {VALID_VALUES}{}",
+                    loc(1, 5)
+                ),
+            ),
+        ] {
+            assert_eq!(parse(input).unwrap_err(), want, "input {input}");
+        }
+    }
+
+    #[test]
+    fn processor_behaviour() {
+        give(
+            "json",
+            r#"{"field":"m"}"#,
+            r#"{"m":"{\"a\":1}"}"#,
+            r#"{"m":{"a":1}}"#,
+        );
+        give(
+            "json",
+            r#"{"field":"m","target_field":"t.x"}"#,
+            r#"{"m":"[1,2]"}"#,
+            r#"{"m":"[1,2]","t":{"x":[1,2]}}"#,
+        );
+        give("json", r#"{"field":"m"}"#, r#"{"m":3}"#, r#"{"m":3}"#);
+        give("json", r#"{"field":"m"}"#, r#"{"m":null}"#, r#"{"m":null}"#);
+        give(
+            "json",
+            r#"{"field":"m","strict_json_parsing":false}"#,
+            r#"{"m":"123 foo"}"#,
+            r#"{"m":123}"#,
+        );
+        give(
+            "json",
+            r#"{"field":"j","add_to_root":true,"allow_duplicate_keys":true}"#,
+            r#"{"j":"{\"d\":1,\"d\":2}"}"#,
+            r#"{"j":"{\"d\":1,\"d\":2}","d":2}"#,
+        );
+        give(
+            "json",
+            r#"{"field":"j","add_to_root":true,"add_to_root_conflict_strategy":"merge"}"#,
+            r#"{"j":"{\"foo\":{\"bar\":\"baz\"}}","foo":{"bar":"o","qux":"q"}}"#,
+            r#"{"j":"{\"foo\":{\"bar\":\"baz\"}}","foo":{"bar":"baz","qux":"q"}}"#,
+        );
+        give(
+            "json",
+            r#"{"field":"j","add_to_root":true}"#,
+            r#"{"j":"{\"foo\":{\"bar\":\"baz\"}}","foo":{"bar":"o","qux":"q"}}"#,
+            r#"{"j":"{\"foo\":{\"bar\":\"baz\"}}","foo":{"bar":"baz"}}"#,
+        );
+        fails(
+            "json",
+            r#"{"field":"j","add_to_root":true}"#,
+            r#"{"j":"[1]"}"#,
+            "cannot add non-map fields to root of document",
+        );
+        fails(
+            "json",
+            r#"{"field":"m"}"#,
+            "{}",
+            "field [m] not present as part of path [m]",
+        );
+    }
+
+    #[test]
+    fn config_errors() {
+        bad_config(
+            "json",
+            r#"{"field":"a","add_to_root":true,"target_field":"b"}"#,
+            "[target_field] Cannot set a target field while also setting `add_to_root` to true",
+        );
+        bad_config(
+            "json",
+            r#"{"field":"a","add_to_root_conflict_strategy":"merge"}"#,
+            "[add_to_root_conflict_strategy] Cannot set `add_to_root_conflict_strategy` if `add_to_root` is false",
+        );
+        bad_config(
+            "json",
+            r#"{"field":"a","add_to_root":true,"add_to_root_conflict_strategy":"x"}"#,
+            "conflict strategy [x] not supported, cannot convert field.",
+        );
+    }
 }
