@@ -110,10 +110,30 @@ mod tests {
 
     #[test]
     fn removes_fields() {
-        give("remove", r#"{"field":"a.b"}"#, r#"{"a":{"b":1,"c":2}}"#, r#"{"a":{"c":2}}"#);
-        give("remove", r#"{"field":["a","z"],"ignore_missing":true}"#, r#"{"a":1,"b":2}"#, r#"{"b":2}"#);
-        fails("remove", r#"{"field":"z"}"#, "{}", "field [z] not present as part of path [z]");
-        give("remove", r#"{"keep":["a.b","c"]}"#, r#"{"a":{"b":1,"x":2},"c":[1],"d":3}"#, r#"{"a":{"b":1},"c":[1]}"#);
+        give(
+            "remove",
+            r#"{"field":"a.b"}"#,
+            r#"{"a":{"b":1,"c":2}}"#,
+            r#"{"a":{"c":2}}"#,
+        );
+        give(
+            "remove",
+            r#"{"field":["a","z"],"ignore_missing":true}"#,
+            r#"{"a":1,"b":2}"#,
+            r#"{"b":2}"#,
+        );
+        fails(
+            "remove",
+            r#"{"field":"z"}"#,
+            "{}",
+            "field [z] not present as part of path [z]",
+        );
+        give(
+            "remove",
+            r#"{"keep":["a.b","c"]}"#,
+            r#"{"a":{"b":1,"x":2},"c":[1],"d":3}"#,
+            r#"{"a":{"b":1},"c":[1]}"#,
+        );
         bad_config("remove", "{}", "At least one of");
     }
 }

@@ -53,10 +53,35 @@ mod tests {
 
     #[test]
     fn renames() {
-        give("rename", r#"{"field":"a","target_field":"b.c"}"#, r#"{"a":1}"#, r#"{"b":{"c":1}}"#);
-        give("rename", r#"{"field":"a","target_field":"b","ignore_missing":true}"#, "{}", "{}");
-        fails("rename", r#"{"field":"a","target_field":"b"}"#, "{}", "field [a] doesn't exist");
-        fails("rename", r#"{"field":"a","target_field":"b"}"#, r#"{"a":1,"b":2}"#, "field [b] already exists");
-        give("rename", r#"{"field":"a","target_field":"b","override":true}"#, r#"{"a":1,"b":2}"#, r#"{"b":1}"#);
+        give(
+            "rename",
+            r#"{"field":"a","target_field":"b.c"}"#,
+            r#"{"a":1}"#,
+            r#"{"b":{"c":1}}"#,
+        );
+        give(
+            "rename",
+            r#"{"field":"a","target_field":"b","ignore_missing":true}"#,
+            "{}",
+            "{}",
+        );
+        fails(
+            "rename",
+            r#"{"field":"a","target_field":"b"}"#,
+            "{}",
+            "field [a] doesn't exist",
+        );
+        fails(
+            "rename",
+            r#"{"field":"a","target_field":"b"}"#,
+            r#"{"a":1,"b":2}"#,
+            "field [b] already exists",
+        );
+        give(
+            "rename",
+            r#"{"field":"a","target_field":"b","override":true}"#,
+            r#"{"a":1,"b":2}"#,
+            r#"{"b":1}"#,
+        );
     }
 }

@@ -101,20 +101,67 @@ mod tests {
 
     #[test]
     fn sets_values_and_templates() {
-        give("set", r#"{"field":"a.b","value":1}"#, "{}", r#"{"a":{"b":1}}"#);
-        give("set", r#"{"field":"x","value":"{{y}}!"}"#, r#"{"y":2}"#, r#"{"x":"2!","y":2}"#);
-        give("set", r#"{"field":"x","value":"{{y}}","ignore_empty_value":true}"#, "{}", "{}");
-        give("set", r#"{"field":"x","value":"n","override":false}"#, r#"{"x":"o"}"#, r#"{"x":"o"}"#);
-        give("set", r#"{"field":"x","value":"n","override":false}"#, r#"{"x":null}"#, r#"{"x":"n"}"#);
-        give("set", r#"{"field":"x","copy_from":"y"}"#, r#"{"y":[1]}"#, r#"{"y":[1],"x":[1]}"#);
-        give("set", r#"{"field":"{{k}}","value":1}"#, r#"{"k":"z"}"#, r#"{"k":"z","z":1}"#);
+        give(
+            "set",
+            r#"{"field":"a.b","value":1}"#,
+            "{}",
+            r#"{"a":{"b":1}}"#,
+        );
+        give(
+            "set",
+            r#"{"field":"x","value":"{{y}}!"}"#,
+            r#"{"y":2}"#,
+            r#"{"x":"2!","y":2}"#,
+        );
+        give(
+            "set",
+            r#"{"field":"x","value":"{{y}}","ignore_empty_value":true}"#,
+            "{}",
+            "{}",
+        );
+        give(
+            "set",
+            r#"{"field":"x","value":"n","override":false}"#,
+            r#"{"x":"o"}"#,
+            r#"{"x":"o"}"#,
+        );
+        give(
+            "set",
+            r#"{"field":"x","value":"n","override":false}"#,
+            r#"{"x":null}"#,
+            r#"{"x":"n"}"#,
+        );
+        give(
+            "set",
+            r#"{"field":"x","copy_from":"y"}"#,
+            r#"{"y":[1]}"#,
+            r#"{"y":[1],"x":[1]}"#,
+        );
+        give(
+            "set",
+            r#"{"field":"{{k}}","value":1}"#,
+            r#"{"k":"z"}"#,
+            r#"{"k":"z","z":1}"#,
+        );
     }
 
     #[test]
     fn config_errors() {
-        bad_config("set", r#"{"value":1}"#, "[field] required property is missing");
-        bad_config("set", r#"{"field":"a"}"#, "[value] required property is missing");
-        bad_config("set", r#"{"field":"a","value":1,"copy_from":"b"}"#, "copy_from");
+        bad_config(
+            "set",
+            r#"{"value":1}"#,
+            "[field] required property is missing",
+        );
+        bad_config(
+            "set",
+            r#"{"field":"a"}"#,
+            "[value] required property is missing",
+        );
+        bad_config(
+            "set",
+            r#"{"field":"a","value":1,"copy_from":"b"}"#,
+            "copy_from",
+        );
         bad_config("set", r#"{"field":"a","value":1,"bogus":1}"#, "[bogus]");
     }
 }

@@ -58,10 +58,7 @@ impl RestError {
                     extra.insert("processor_tag".into(), tag.clone().into());
                 }
                 if !place.processor_type.is_empty() {
-                    extra.insert(
-                        "processor_type".into(),
-                        place.processor_type.clone().into(),
-                    );
+                    extra.insert("processor_type".into(), place.processor_type.clone().into());
                 }
                 if let Some(p) = &error.property {
                     extra.insert("property_name".into(), p.clone().into());
@@ -149,9 +146,9 @@ impl Cluster {
                 self.delete_pipeline(&id)
             }
             "ingest.simulate" => {
-                let verbose = params
-                    .get("verbose")
-                    .is_some_and(|v| matches!(v, Value::Bool(true)) || v.to_java_string() == "true");
+                let verbose = params.get("verbose").is_some_and(|v| {
+                    matches!(v, Value::Bool(true)) || v.to_java_string() == "true"
+                });
                 let opts = SimulateOptions {
                     verbose,
                     now: self.now.clone(),
@@ -183,7 +180,11 @@ impl Cluster {
                 let id = param("id").unwrap_or_default();
                 self.get(&index, &id)
             }
-            "bulk" => self.bulk(&body, param("index").as_deref(), param("pipeline").as_deref()),
+            "bulk" => self.bulk(
+                &body,
+                param("index").as_deref(),
+                param("pipeline").as_deref(),
+            ),
             "indices.create" => {
                 let index = param("index").unwrap_or_default();
                 let settings = body
@@ -241,7 +242,12 @@ impl Cluster {
             }
         }
         if out.is_empty() && id.is_some() {
-            return Err(RestError::new(404, "resource_not_found_exception", "pipeline missing", Map::new()));
+            return Err(RestError::new(
+                404,
+                "resource_not_found_exception",
+                "pipeline missing",
+                Map::new(),
+            ));
         }
         Ok(Value::Map(out))
     }
@@ -263,11 +269,7 @@ impl Cluster {
         Ok(ack_with(&[]))
     }
 
-    fn run_pipeline(
-        &self,
-        id: &str,
-        doc: &mut IngestDocument,
-    ) -> Result<Flow, IngestError> {
+    fn run_pipeline(&self, id: &str, doc: &mut IngestDocument) -> Result<Flow, IngestError> {
         let p = self.pipelines.get(id).cloned().ok_or_else(|| {
             IngestError::illegal_argument(format!("pipeline with id [{id}] does not exist"))
         })?;
@@ -320,7 +322,10 @@ impl Cluster {
             .get("_index")
             .map(Value::to_java_string)
             .unwrap_or_else(|| index.to_string());
-        if let Some(fp) = self.indices.get(&target).and_then(|i| i.final_pipeline.clone())
+        if let Some(fp) = self
+            .indices
+            .get(&target)
+            .and_then(|i| i.final_pipeline.clone())
             && self.run_pipeline(&fp, &mut doc).map_err(fail)? == Flow::Drop
         {
             return Ok(noop(&target, &id));
@@ -330,11 +335,7 @@ impl Cluster {
             .get("_index")
             .map(Value::to_java_string)
             .unwrap_or(target);
-        let final_id = doc
-            .ctx
-            .get("_id")
-            .map(Value::to_java_string)
-            .unwrap_or(id);
+        let final_id = doc.ctx.get("_id").map(Value::to_java_string).unwrap_or(id);
         let entry = self.indices.entry(target.clone()).or_default();
         let version = entry.docs.get(&final_id).map(|d| d.1 + 1).unwrap_or(1);
         let result = if version == 1 { "created" } else { "updated" };

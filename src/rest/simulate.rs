@@ -97,7 +97,12 @@ pub fn simulate(
 
 fn parse_doc(d: &Value, now: &str) -> Result<IngestDocument, RestError> {
     let m = d.as_map().ok_or_else(|| {
-        RestError::new(400, "parse_exception", "each doc must be an object", Map::new())
+        RestError::new(
+            400,
+            "parse_exception",
+            "each doc must be an object",
+            Map::new(),
+        )
     })?;
     let Some(Value::Map(source)) = m.get("_source") else {
         let mut extra = Map::new();
@@ -201,8 +206,7 @@ impl Recorder {
 impl Observer for Recorder {
     fn processor_start(&mut self, node: &ProcessorNode) {
         if node.type_name == "pipeline" {
-            self.results
-                .push(Value::Map(Self::entry(node, "success")));
+            self.results.push(Value::Map(Self::entry(node, "success")));
         }
     }
 
