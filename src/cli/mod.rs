@@ -1,0 +1,110 @@
+//! The command line: argument parsing and rendering only; the work is in the library.
+
+pub mod run;
+pub mod test;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: usage or input error.
+pub const EXIT_USAGE: u8 = 2;
+
+const ABOUT: &str = "Run Elasticsearch ingest pipelines offline, and test them like `elastic-package test pipeline`";
+
+const LONG_ABOUT: &str = "\
+Run Elasticsearch ingest pipelines offline, and test them like `elastic-package test pipeline`:
+same test files, same comparison with `-expected.json` golden files, same `--generate` format,
+plus field validation and field coverage. No Elasticsearch, no Docker.
+
+Exit codes:
+  0  everything passed
+  1  a test failed (or, for `run`, a document failed in the pipeline)
+  2  usage or input error: bad arguments, a pipeline that does not load (unknown processor or
+     option, invalid Painless), a malformed input, config or golden file";
+
+/// `pipette`: command-line arguments.
+#[derive(Debug, Parser)]
+#[command(name = "pipette", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Folder of GeoIP databases (`GeoLite2-City.mmdb`, …) [default: MaxMind's test databases,
+    /// shipped inside pipette]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub geoip_dir: Option<PathBuf>,
+
+    /// When to use colours (`auto` honours NO_COLOR and whether the output is a terminal)
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pipeline tests: compare outputs with `-expected.json` goldens, or write them
+    Test(test::TestArgs),
+    /// Run one pipeline over documents and print the results
+    Run(run::RunArgs),
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour output written to stdout.
+    pub fn for_stdout(self) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+                    && anstream::AutoStream::choice(&std::io::stdout())
+                        != anstream::ColorChoice::Never
+            }
+        }
+    }
+}
+
+/// Parses the arguments, runs the command, and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let resources = pipette_resources(&cli);
+    let code = match &cli.command {
+        Command::Test(args) => test::execute(args, &cli, &resources),
+        Command::Run(args) => run::execute(args, &resources),
+    };
+    ExitCode::from(code)
+}
+
+fn pipette_resources(cli: &Cli) -> crate::Resources {
+    match &cli.geoip_dir {
+        Some(d) => crate::Resources::with_geoip_dir(Some(d.clone())),
+        None => crate::Resources::new(),
+    }
+}
+
+/// Prints `error: message` on stderr and returns the usage/input exit code.
+pub fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}

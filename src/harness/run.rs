@@ -1,0 +1,616 @@
+//! Running tests: load a dataset's pipelines once, run each input's events as `_simulate` would,
+//! compare with the goldens (or write them), validate fields, and collect coverage.
+
+use super::HarnessError;
+use super::clock::Clock;
+use super::compare::{delete_dotted, first_difference, get_dotted, json_eq};
+use super::config::TestConfig;
+use super::diff::{pretty, unified};
+use super::discover::{Dataset, Suite};
+use super::golden::{format_expected, html_escaping_for, read_expected, write_atomic};
+use super::input::read_events;
+use super::result::{DatasetReport, Mismatch, Outcome, RunReport, TestFileResult, plural};
+use crate::document::IngestDocument;
+use crate::error::{IngestError, LoadError};
+use crate::fields::{EcsSource, FieldSchema};
+use crate::pipeline::PipelineSet;
+use crate::resources::Resources;
+use crate::value::{Map, Value};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of a test run.
+#[derive(Debug, Clone, Default)]
+pub struct TestOptions {
+    /// Write `-expected.json` goldens from the actual output instead of only comparing.
+    pub generate: bool,
+    /// The `_ingest.timestamp` clock.
+    pub clock: Clock,
+    /// Folder of ECS definitions (`<ref>/ecs_nested.yml`), if any.
+    pub ecs_dir: Option<PathBuf>,
+    /// Uncovered fields fail the run.
+    pub fail_on_uncovered: bool,
+    /// Threads for running datasets in parallel (`None`: rayon's default).
+    pub jobs: Option<usize>,
+}
+
+/// The default ECS folder: `$PIPETTE_ECS_DIR`, else `~/.elastic-package/cache/fields/ecs`.
+pub fn default_ecs_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("PIPETTE_ECS_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    Some(PathBuf::from(home).join(".elastic-package/cache/fields/ecs"))
+}
+
+/// Runs every dataset of a suite; results keep discovery order whatever the parallelism.
+pub fn run_suite(suite: &Suite, opts: &TestOptions, resources: &Resources) -> RunReport {
+    let run_all = || -> Vec<(Vec<TestFileResult>, DatasetReport)> {
+        suite
+            .datasets
+            .par_iter()
+            .map(|d| run_dataset(d, opts, resources))
+            .collect()
+    };
+    let per_dataset = match opts.jobs {
+        Some(n) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(run_all),
+            Err(_) => run_all(),
+        },
+        None => run_all(),
+    };
+    let mut report = RunReport {
+        fail_on_uncovered: opts.fail_on_uncovered,
+        ..RunReport::default()
+    };
+    for (results, ds) in per_dataset {
+        report.results.extend(results);
+        report.datasets.push(ds);
+    }
+    report
+}
+
+/// A load error's cause, normalised for grouping: the processor type and message.
+pub fn load_error_cause(e: &LoadError) -> String {
+    match e {
+        LoadError::Processor { place, error, .. } => {
+            let prop = error
+                .property
+                .as_ref()
+                .map(|p| format!("[{p}] "))
+                .unwrap_or_default();
+            format!(
+                "pipeline load: [{}] {prop}{}",
+                place.processor_type,
+                normalise(&error.message, &place.processor_type)
+            )
+        }
+        LoadError::Pipeline { message, .. } => format!("pipeline load: {}", normalise(message, "")),
+        LoadError::Syntax { .. } => "pipeline load: invalid YAML/JSON".into(),
+        LoadError::Io { .. } => "pipeline load: cannot read file".into(),
+    }
+}
+
+/// A run-time error's cause, normalised for grouping: processor type, exception type, message.
+pub fn ingest_error_cause(e: &IngestError) -> String {
+    let t = e.processor_type.as_deref().unwrap_or("");
+    format!(
+        "pipeline error: [{t}] {}: {}",
+        e.kind,
+        normalise(&e.reason, t)
+    )
+}
+
+/// Replaces bracketed values (`[foo.bar]`, nesting included) by `[…]`, keeping `keep`; first
+/// line only, at most 160 characters.
+fn normalise(msg: &str, keep: &str) -> String {
+    let first = msg.lines().next().unwrap_or("");
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut inner = String::new();
+    for c in first.chars() {
+        match c {
+            '[' => {
+                if depth > 0 {
+                    inner.push(c);
+                }
+                depth += 1;
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push('[');
+                    out.push_str(if inner == keep || inner.is_empty() {
+                        &inner
+                    } else {
+                        "…"
+                    });
+                    out.push(']');
+                    inner.clear();
+                } else {
+                    inner.push(c);
+                }
+            }
+            _ if depth > 0 => inner.push(c),
+            _ => out.push(c),
+        }
+    }
+    if depth > 0 {
+        out.push('[');
+        out.push_str(&inner);
+    }
+    if out.chars().count() > 160 {
+        let mut s: String = out.chars().take(160).collect();
+        s.push('…');
+        s
+    } else {
+        out
+    }
+}
+
+/// The error object a `_simulate` response shows for a failed document.
+pub fn error_value(e: &IngestError) -> Value {
+    fn body(e: &IngestError, root: bool) -> Map {
+        let mut m = Map::new();
+        if root {
+            let mut rc = Map::new();
+            rc.insert("type".into(), e.kind.clone().into());
+            rc.insert("reason".into(), e.reason.clone().into());
+            m.insert("root_cause".into(), Value::List(vec![Value::Map(rc)]));
+        }
+        m.insert("type".into(), e.kind.clone().into());
+        m.insert("reason".into(), e.reason.clone().into());
+        if let Some(t) = &e.processor_type {
+            m.insert("processor_type".into(), t.clone().into());
+        }
+        if let Some(t) = &e.processor_tag {
+            m.insert("processor_tag".into(), t.clone().into());
+        }
+        if let Some(p) = &e.pipeline {
+            m.insert("pipeline_origin".into(), p.clone().into());
+        }
+        for (k, v) in &e.details {
+            m.insert(k.clone(), v.clone());
+        }
+        if let Some(c) = &e.caused_by {
+            m.insert("caused_by".into(), Value::Map(body(c, false)));
+        }
+        m
+    }
+    let mut top = Map::new();
+    top.insert("error".into(), Value::Map(body(e, true)));
+    Value::Map(top)
+}
+
+/// Runs one event through the entry pipeline as `_simulate` would; `Ok(Null)` when dropped.
+/// The output is round-tripped through JSON, as elastic-package sees it.
+#[allow(clippy::result_large_err)] // the error is PipelineSet::run's, passed through unboxed
+pub fn run_event(
+    set: &PipelineSet,
+    entry: &str,
+    source: Map,
+    index: Option<&str>,
+    clock: &Clock,
+) -> Result<Value, IngestError> {
+    let mut doc = IngestDocument::new(source, &clock.timestamp());
+    if let Some(i) = index {
+        doc.ctx.insert("_index".into(), Value::from(i));
+    }
+    match set.run(entry, doc)? {
+        None => Ok(Value::Null),
+        Some(d) => {
+            let v = Value::Map(d.into_source());
+            Ok(Value::from_json_str(&v.to_json()).unwrap_or(v))
+        }
+    }
+}
+
+struct Loaded {
+    set: PipelineSet,
+    schema: FieldSchema,
+}
+
+fn load_dataset(
+    ds: &Dataset,
+    opts: &TestOptions,
+    resources: &Resources,
+) -> Result<Loaded, (String, String)> {
+    if let Some(e) = &ds.error {
+        return Err((e.clone(), "invalid package".into()));
+    }
+    let set = PipelineSet::load_dir(&ds.pipeline_dir, resources)
+        .map_err(|e| (e.to_string(), load_error_cause(&e)))?;
+    if set.get(&ds.entry).is_none() {
+        return Err((
+            format!(
+                "{}: entry pipeline [{}] not found (expected {}.yml or {}.json)",
+                ds.pipeline_dir.display(),
+                ds.entry,
+                ds.entry,
+                ds.entry
+            ),
+            "entry pipeline not found".into(),
+        ));
+    }
+    let ecs = opts
+        .ecs_dir
+        .as_ref()
+        .filter(|d| d.is_dir())
+        .map(|dir| EcsSource {
+            dir: dir.clone(),
+            reference: ds.ecs_reference.clone(),
+        });
+    let dirs: Vec<&Path> = ds
+        .field_dirs
+        .iter()
+        .filter(|d| d.is_dir())
+        .map(PathBuf::as_path)
+        .collect();
+    let schema = FieldSchema::load(&dirs, ecs.as_ref()).map_err(|e| {
+        (
+            format!("field definitions: {e}"),
+            "invalid field definitions".into(),
+        )
+    })?;
+    Ok(Loaded { set, schema })
+}
+
+/// Runs one dataset's test files (in order) and computes its coverage.
+pub fn run_dataset(
+    ds: &Dataset,
+    opts: &TestOptions,
+    resources: &Resources,
+) -> (Vec<TestFileResult>, DatasetReport) {
+    let mut report = DatasetReport {
+        package: ds.package.clone(),
+        data_stream: ds.name.clone(),
+        ..DatasetReport::default()
+    };
+    if let Some(r) = &ds.routing_rules {
+        report.notes.push(format!(
+            "{}: routing rules are not applied yet (elastic-package appends them as reroute processors)",
+            r.display()
+        ));
+    }
+    if ds.error.is_some() && ds.inputs.is_empty() {
+        let r = TestFileResult::new(&ds.package, &ds.name, ds.pipeline_dir.clone()).error(
+            ds.error.clone().unwrap_or_default(),
+            "invalid package".into(),
+        );
+        return (vec![r], report);
+    }
+    let mut loaded: Option<Result<Loaded, (String, String)>> = None;
+    let mut covered: Vec<Map> = Vec::new();
+    let mut results = Vec::with_capacity(ds.inputs.len());
+    for input in &ds.inputs {
+        let start = Instant::now();
+        let mut r = TestFileResult::new(&ds.package, &ds.name, input.clone());
+        let config = match TestConfig::for_input(input) {
+            Ok(c) => c,
+            Err(e) => {
+                results.push(r.error(e.to_string(), "invalid test config".into()));
+                continue;
+            }
+        };
+        if let Some(skip) = config.skip.clone().or_else(|| ds.skip.clone()) {
+            r.outcome = Outcome::Skip;
+            r.message = if skip.link.is_empty() {
+                skip.reason.clone()
+            } else {
+                format!("{} ({})", skip.reason, skip.link)
+            };
+            r.skip = Some(skip);
+            results.push(r);
+            continue;
+        }
+        let l = loaded.get_or_insert_with(|| load_dataset(ds, opts, resources));
+        let l = match l {
+            Ok(l) => l,
+            Err((msg, cause)) => {
+                results.push(r.error(msg.clone(), cause.clone()));
+                continue;
+            }
+        };
+        r = run_file(ds, l, input, &config, opts, r, &mut covered);
+        r.duration = start.elapsed();
+        results.push(r);
+    }
+    if let Some(Ok(l)) = &loaded {
+        report.uncovered = l.schema.uncovered(covered.iter());
+    }
+    (results, report)
+}
+
+fn run_file(
+    ds: &Dataset,
+    l: &Loaded,
+    input: &Path,
+    config: &TestConfig,
+    opts: &TestOptions,
+    mut r: TestFileResult,
+    covered: &mut Vec<Map>,
+) -> TestFileResult {
+    let events = match read_events(input, config) {
+        Ok(e) => e,
+        Err(e) => return r.error(e.to_string(), "invalid test input".into()),
+    };
+    r.docs_total = events.len();
+    let index = ds.simulated_index();
+    let mut actual = Vec::with_capacity(events.len());
+    for (i, ev) in events.into_iter().enumerate() {
+        match run_event(&l.set, &ds.entry, ev, Some(&index), &opts.clock) {
+            Ok(v) => actual.push(v),
+            Err(e) => {
+                let cause = ingest_error_cause(&e);
+                if !r.causes.contains(&cause) {
+                    r.causes.push(cause);
+                }
+                r.doc_errors.push((i, e.to_string()));
+                actual.push(Value::Null);
+            }
+        }
+    }
+    let golden = ds.expected_file(input);
+    let expected = if opts.generate {
+        if r.doc_errors.is_empty() {
+            let text = format_expected(&actual, html_escaping_for(ds.format_version.as_deref()));
+            if let Err(e) = write_atomic(&golden, &text) {
+                return r.error(e.to_string(), "cannot write golden file".into());
+            }
+            r.generated = Some(golden.clone());
+        }
+        actual.clone()
+    } else {
+        match read_expected(&golden) {
+            Ok(e) => e,
+            Err(e) => return r.error(e.to_string(), "invalid or missing golden file".into()),
+        }
+    };
+    covered.extend(expected.iter().filter_map(|d| d.as_map().cloned()));
+
+    // Comparison, with dynamic fields removed from both sides.
+    let strip = |docs: &[Value]| -> Result<Vec<Value>, String> {
+        docs.iter()
+            .map(|d| match d {
+                Value::Map(m) => {
+                    let mut m = m.clone();
+                    for df in &config.dynamic_fields {
+                        delete_dotted(&mut m, &df.field).map_err(|e| {
+                            format!("can't remove dynamic field [{}]: {e}", df.field)
+                        })?;
+                    }
+                    Ok(Value::Map(m))
+                }
+                other => Ok(other.clone()),
+            })
+            .collect()
+    };
+    let (want, got) = match (strip(&expected), strip(&actual)) {
+        (Ok(w), Ok(g)) => (w, g),
+        (Err(e), _) => {
+            return r.error(format!("{}: {e}", golden.display()), "dynamic field".into());
+        }
+        (_, Err(e)) => return r.error(format!("{}: {e}", input.display()), "dynamic field".into()),
+    };
+    let errored: Vec<usize> = r.doc_errors.iter().map(|(i, _)| *i).collect();
+    for i in 0..want.len().max(got.len()) {
+        if errored.contains(&i) {
+            continue;
+        }
+        match (want.get(i), got.get(i)) {
+            (Some(w), Some(g)) if json_eq(w, g) => r.docs_matched += 1,
+            (w, g) => {
+                let (cause, diff) = match (w, g) {
+                    (Some(w), Some(g)) => (
+                        first_difference(w, g)
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "value differs".into()),
+                        unified(&pretty(w), &pretty(g)),
+                    ),
+                    (Some(w), None) => (
+                        "document missing from output".to_string(),
+                        unified(&pretty(w), ""),
+                    ),
+                    (None, Some(g)) => (
+                        "unexpected extra document".to_string(),
+                        unified("", &pretty(g)),
+                    ),
+                    (None, None) => continue,
+                };
+                if !r.causes.contains(&cause) {
+                    r.causes.push(cause.clone());
+                }
+                r.mismatches.push(Mismatch {
+                    index: i,
+                    cause,
+                    diff,
+                });
+            }
+        }
+    }
+    if want.len() != got.len() {
+        r.message = format!(
+            "expected {}, got {}",
+            plural(want.len(), "document", "documents"),
+            got.len()
+        );
+    }
+
+    // Checks on the output documents (dropped ones aside).
+    for (i, doc) in actual.iter().enumerate() {
+        let Value::Map(m) = doc else { continue };
+        for df in &config.dynamic_fields {
+            if let Some(Value::String(s)) = get_dotted(m, &df.field)
+                && !df.regex.is_match(s)
+            {
+                let p = format!(
+                    "document {i}: dynamic field \"{}\" doesn't match the pattern ({}): {s}",
+                    df.field, df.pattern
+                );
+                if !r.dynamic_problems.contains(&p) {
+                    r.dynamic_problems.push(p);
+                }
+            }
+        }
+        if let Some(msg) = get_dotted(m, "error")
+            .and_then(|e| e.as_map())
+            .and_then(|e| e.get("message"))
+            && !msg.is_null()
+        {
+            let text = match msg {
+                Value::List(l) => l
+                    .iter()
+                    .map(Value::to_java_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_java_string(),
+            };
+            r.field_problems
+                .push(format!("document {i}: unexpected pipeline error: {text}"));
+            let cause = "unexpected pipeline error (error.message set)".to_string();
+            if !r.causes.contains(&cause) {
+                r.causes.push(cause);
+            }
+            continue;
+        }
+        for p in l.schema.validate(m, &config.numeric_keyword_fields) {
+            r.field_problems
+                .push(format!("document {i}: {}", p.message));
+            let cause = format!("field problem: {}", p.message);
+            if !r.causes.contains(&cause) {
+                r.causes.push(cause);
+            }
+        }
+    }
+    if !r.dynamic_problems.is_empty() && !r.causes.iter().any(|c| c == "dynamic field pattern") {
+        r.causes.push("dynamic field pattern".into());
+    }
+
+    let failed = !r.mismatches.is_empty()
+        || !r.doc_errors.is_empty()
+        || !r.dynamic_problems.is_empty()
+        || !r.field_problems.is_empty();
+    if failed {
+        r.outcome = Outcome::Fail;
+        if r.message.is_empty() {
+            r.message = failure_message(&r);
+        }
+        if opts.generate && !r.doc_errors.is_empty() {
+            r.message.push_str(&format!(
+                " (golden file not written: {} failed)",
+                plural(r.doc_errors.len(), "document", "documents")
+            ));
+        }
+    } else {
+        r.outcome = Outcome::Pass;
+    }
+    r
+}
+
+fn failure_message(r: &TestFileResult) -> String {
+    let mut parts = Vec::new();
+    if !r.doc_errors.is_empty() {
+        parts.push(format!(
+            "{} failed in the pipeline",
+            plural(r.doc_errors.len(), "document", "documents")
+        ));
+    }
+    if !r.mismatches.is_empty() {
+        parts.push(format!(
+            "{} from the expected results",
+            plural(r.mismatches.len(), "document differs", "documents differ")
+        ));
+    }
+    if !r.dynamic_problems.is_empty() {
+        parts.push("dynamic fields don't match their patterns".to_string());
+    }
+    if !r.field_problems.is_empty() {
+        parts.push(format!(
+            "{} with fields found in documents",
+            plural(r.field_problems.len(), "problem", "problems")
+        ));
+    }
+    parts.join("; ")
+}
+
+/// Loads the pipeline at `file` with the pipelines beside it (siblings that fail to load are
+/// returned as warnings, so an unrelated broken file does not stop the run).
+pub fn load_with_siblings(
+    file: &Path,
+    resources: &Resources,
+) -> Result<(PipelineSet, String, Vec<String>), HarnessError> {
+    let main = crate::pipeline::load_file(file, resources)?;
+    let id = main.id.to_string();
+    let mut set = PipelineSet::new();
+    let mut warnings = Vec::new();
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("yml" | "yaml" | "json")
+                    )
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            if f.file_name() == file.file_name() {
+                continue;
+            }
+            match crate::pipeline::load_file(&f, resources) {
+                Ok(p) => {
+                    set.insert(p);
+                }
+                Err(e) => warnings.push(format!("skipping sibling pipeline: {e}")),
+            }
+        }
+    }
+    set.insert(main);
+    Ok((set, id, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_are_normalised() {
+        let mut e = IngestError::illegal_argument(
+            "field [foo.bar] not present as part of path [foo.bar.baz]",
+        );
+        e.processor_type = Some("rename".into());
+        assert_eq!(
+            ingest_error_cause(&e),
+            "pipeline error: [rename] illegal_argument_exception: field […] not present as part of path […]"
+        );
+        assert_eq!(
+            normalise("No processor type exists with name [grok]", "grok"),
+            "No processor type exists with name [grok]"
+        );
+        assert_eq!(
+            normalise("bad: [a[0].contains(x)] and [b]", ""),
+            "bad: […] and […]"
+        );
+    }
+
+    #[test]
+    fn error_value_shape() {
+        let mut e = IngestError::illegal_argument("boom");
+        e.processor_type = Some("fail".into());
+        let v = error_value(&e).to_json();
+        assert_eq!(
+            v,
+            r#"{"error":{"root_cause":[{"type":"illegal_argument_exception","reason":"boom"}],"type":"illegal_argument_exception","reason":"boom","processor_type":"fail"}}"#
+        );
+    }
+}
