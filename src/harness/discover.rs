@@ -47,6 +47,8 @@ pub struct Dataset {
     pub routing_rules: Option<PathBuf>,
     /// A problem found while discovering this dataset; its tests report it as an error.
     pub error: Option<String>,
+    /// The elastic-package package folder, when the dataset is one of its data streams.
+    pub package_root: Option<PathBuf>,
 }
 
 impl Dataset {
@@ -167,6 +169,7 @@ fn broken_package(dir: &Path, error: String) -> Dataset {
         skip: None,
         routing_rules: None,
         error: Some(error),
+        package_root: None,
     }
 }
 
@@ -320,6 +323,7 @@ pub fn package_datasets(dir: &Path, only: Option<&str>) -> Result<Vec<Dataset>, 
             skip: info.skip.clone(),
             routing_rules: routing.is_file().then_some(routing),
             error,
+            package_root: Some(dir.to_path_buf()),
         });
     }
     // Input packages keep one pipeline test folder at the package root.
@@ -339,6 +343,7 @@ pub fn package_datasets(dir: &Path, only: Option<&str>) -> Result<Vec<Dataset>, 
             skip: info.skip.clone(),
             routing_rules: None,
             error: None,
+            package_root: None,
         });
     }
     Ok(out)
@@ -374,6 +379,7 @@ pub fn repository_datasets(dir: &Path) -> Result<Vec<Dataset>, HarnessError> {
             skip: info.skip.clone(),
             routing_rules: routing.is_file().then_some(routing),
             error,
+            package_root: None,
         });
     }
     Ok(out)

@@ -12,7 +12,7 @@ use super::input::read_events;
 use super::result::{DatasetReport, Mismatch, Outcome, RunReport, TestFileResult, plural};
 use crate::document::IngestDocument;
 use crate::error::{IngestError, LoadError};
-use crate::fields::{EcsSource, FieldSchema};
+use crate::fields::{CaseFields, EcsSource, FieldSchema};
 use crate::pipeline::PipelineSet;
 use crate::resources::Resources;
 use crate::value::{Map, Value};
@@ -250,7 +250,12 @@ fn load_dataset(
         .filter(|d| d.is_dir())
         .map(PathBuf::as_path)
         .collect();
-    let schema = FieldSchema::load(&dirs, ecs.as_ref()).map_err(|e| {
+    let schema = match (&ds.package_root, &ecs) {
+        // An elastic-package data stream: build its schema as elastic-package does.
+        (Some(root), Some(ecs)) => FieldSchema::for_data_stream(root, &ds.name, &ecs.dir),
+        _ => FieldSchema::load(&dirs, ecs.as_ref()),
+    }
+    .map_err(|e| {
         (
             format!("field definitions: {e}"),
             "invalid field definitions".into(),
@@ -477,7 +482,11 @@ fn run_file(
             }
             continue;
         }
-        for p in l.schema.validate(m, &config.numeric_keyword_fields) {
+        let case = CaseFields {
+            numeric_keyword_fields: config.numeric_keyword_fields.clone(),
+            string_number_fields: config.string_number_fields.clone(),
+        };
+        for p in l.schema.validate_case(m, &case) {
             r.field_problems
                 .push(format!("document {i}: {}", p.message));
             let cause = format!("field problem: {}", p.message);
