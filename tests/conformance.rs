@@ -115,8 +115,8 @@ fn load_suite(file: &Path) -> Result<Suite, String> {
         tests: Vec::new(),
     };
     for doc in serde_norway::Deserializer::from_str(&text) {
-        let v: Value = serde::Deserialize::deserialize(doc)
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let v: Value =
+            serde::Deserialize::deserialize(doc).map_err(|e| format!("{}: {e}", file.display()))?;
         let Value::Map(m) = v else { continue };
         for (k, steps) in m {
             let steps = match steps {
@@ -139,7 +139,9 @@ fn unsupported(steps: &[Value]) -> Option<String> {
     for step in steps {
         let Some(m) = step.as_map() else { continue };
         for key in ["skip", "requires"] {
-            let Some(Value::Map(s)) = m.get(key) else { continue };
+            let Some(Value::Map(s)) = m.get(key) else {
+                continue;
+            };
             let mut feats: Vec<String> = Vec::new();
             for fk in ["features", "test_runner_features"] {
                 match s.get(fk) {
@@ -163,9 +165,16 @@ fn unsupported(steps: &[Value]) -> Option<String> {
             for api in d.keys() {
                 if matches!(
                     api.as_str(),
-                    "nodes.info" | "cluster.state" | "search" | "indices.get" | "simulate.ingest" | "ingest.processor_grok"
+                    "nodes.info"
+                        | "cluster.state"
+                        | "search"
+                        | "indices.get"
+                        | "simulate.ingest"
+                        | "ingest.processor_grok"
                 ) {
-                    return Some(format!("calls [{api}], an API outside ingest that pipette does not emulate"));
+                    return Some(format!(
+                        "calls [{api}], an API outside ingest that pipette does not emulate"
+                    ));
                 }
             }
         }
@@ -188,7 +197,8 @@ impl Suite {
             ctx.step(step).map_err(|e| format!("setup step {n}: {e}"))?;
         }
         for (n, step) in self.tests[i].1.iter().enumerate() {
-            ctx.step(step).map_err(|e| format!("step {n} {}: {e}", short(step)))?;
+            ctx.step(step)
+                .map_err(|e| format!("step {n} {}: {e}", short(step)))?;
         }
         Ok(())
     }
@@ -196,7 +206,11 @@ impl Suite {
 
 fn short(v: &Value) -> String {
     let s = v.to_json();
-    if s.len() > 200 { format!("{}…", &s[..s.floor_char_boundary(200)]) } else { s }
+    if s.len() > 200 {
+        format!("{}…", &s[..s.floor_char_boundary(200)])
+    } else {
+        s
+    }
 }
 
 struct Runner {
@@ -227,14 +241,21 @@ impl Runner {
             }
             "is_true" | "is_false" => {
                 let path = arg.to_java_string();
-                let v = if path.is_empty() { Some(&self.last) } else { lookup(&self.last, &path) };
+                let v = if path.is_empty() {
+                    Some(&self.last)
+                } else {
+                    lookup(&self.last, &path)
+                };
                 let truthy = match v {
                     None | Some(Value::Null) | Some(Value::Bool(false)) => false,
                     Some(Value::String(s)) => !(s.is_empty() || s == "false"),
                     _ => true,
                 };
                 if truthy != (kind == "is_true") {
-                    return Err(format!("{kind} {path}: got {}", v.map(Value::to_json).unwrap_or("missing".into())));
+                    return Err(format!(
+                        "{kind} {path}: got {}",
+                        v.map(Value::to_json).unwrap_or("missing".into())
+                    ));
                 }
                 Ok(())
             }
@@ -244,10 +265,16 @@ impl Runner {
 
     fn resolve_stash(&self, v: &Value) -> Value {
         match v {
-            Value::String(s) if s.starts_with('$') => {
-                self.stash.get(&s[1..]).cloned().unwrap_or_else(|| v.clone())
-            }
-            Value::Map(m) => Value::Map(m.iter().map(|(k, x)| (k.clone(), self.resolve_stash(x))).collect()),
+            Value::String(s) if s.starts_with('$') => self
+                .stash
+                .get(&s[1..])
+                .cloned()
+                .unwrap_or_else(|| v.clone()),
+            Value::Map(m) => Value::Map(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), self.resolve_stash(x)))
+                    .collect(),
+            ),
             Value::List(l) => Value::List(l.iter().map(|x| self.resolve_stash(x)).collect()),
             other => other.clone(),
         }
@@ -258,12 +285,24 @@ impl Runner {
         let catch = m.get("catch").map(Value::to_java_string);
         let mut call = None;
         for (k, v) in m {
-            if !matches!(k.as_str(), "catch" | "headers" | "warnings" | "allowed_warnings" | "allowed_warnings_regex" | "node_selector") {
+            if !matches!(
+                k.as_str(),
+                "catch"
+                    | "headers"
+                    | "warnings"
+                    | "allowed_warnings"
+                    | "allowed_warnings_regex"
+                    | "node_selector"
+            ) {
                 call = Some((k.clone(), v.clone()));
             }
         }
         let (api, params) = call.ok_or("do without an API call")?;
-        let mut params: Map = self.resolve_stash(&params).as_map().cloned().unwrap_or_default();
+        let mut params: Map = self
+            .resolve_stash(&params)
+            .as_map()
+            .cloned()
+            .unwrap_or_default();
         let ignore: Vec<String> = match params.shift_remove("ignore") {
             Some(Value::List(l)) => l.iter().map(Value::to_java_string).collect(),
             Some(v) => vec![v.to_java_string()],
@@ -280,13 +319,20 @@ impl Runner {
                 self.last = v;
                 Ok(())
             }
-            (Ok(v), Some(c)) => Err(format!("expected error [{c}] from {api}, got {}", short(&v))),
+            (Ok(v), Some(c)) => Err(format!(
+                "expected error [{c}] from {api}, got {}",
+                short(&v)
+            )),
             (Err(e), None) => {
                 if ignore.contains(&e.status.to_string()) {
                     self.last = e.body;
                     return Ok(());
                 }
-                Err(format!("{api} failed with {}: {}", e.status, short(&e.body)))
+                Err(format!(
+                    "{api} failed with {}: {}",
+                    e.status,
+                    short(&e.body)
+                ))
             }
             (Err(e), Some(c)) => {
                 let ok = match c.as_str() {
@@ -296,34 +342,53 @@ impl Runner {
                     "forbidden" => e.status == 403,
                     "unauthorized" => e.status == 401,
                     "request" => e.status >= 400,
+                    // `catch` patterns are plain regexes (only `match` values use COMMENTS mode).
                     re if re.starts_with('/') && re.ends_with('/') && re.len() >= 2 => {
-                        java_regex(&re[1..re.len() - 1]).is_some_and(|r| r.is_match(&e.body.to_json()))
+                        regex::Regex::new(&re[1..re.len() - 1])
+                            .is_ok_and(|r| r.is_match(&e.body.to_json()))
                     }
                     _ => false,
                 };
                 self.last = e.body.clone();
-                if ok { Ok(()) } else { Err(format!("expected [{c}], got {}: {}", e.status, short(&e.body))) }
+                if ok {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "expected [{c}], got {}: {}",
+                        e.status,
+                        short(&e.body)
+                    ))
+                }
             }
         }
     }
 
     fn assert(&self, kind: &str, path: &str, expected: &Value) -> Result<(), String> {
         let path = path.to_string();
-        let actual = if path.is_empty() || path == "$body" { Some(&self.last) } else { lookup(&self.last, &path) };
+        let actual = if path.is_empty() || path == "$body" {
+            Some(&self.last)
+        } else {
+            lookup(&self.last, &path)
+        };
         let expected = self.resolve_stash(expected);
         let fail = |what: &str| {
             Err(format!(
                 "{kind} {path}: {what}; expected {}, got {}",
                 expected.to_json(),
-                actual.map(Value::to_json).unwrap_or_else(|| "missing".into())
+                actual
+                    .map(Value::to_json)
+                    .unwrap_or_else(|| "missing".into())
             ))
         };
         match kind {
             "match" => {
                 let ok = match (&expected, actual) {
-                    (Value::String(s), Some(a)) if s.len() > 1 && s.trim().starts_with('/') && s.trim().ends_with('/') => {
+                    (Value::String(s), Some(a))
+                        if s.len() > 1 && s.trim().starts_with('/') && s.trim().ends_with('/') =>
+                    {
                         let t = s.trim();
-                        java_regex(&t[1..t.len() - 1]).is_some_and(|r| r.is_match(&a.to_java_string()))
+                        java_regex(&t[1..t.len() - 1])
+                            .is_some_and(|r| r.is_match(&a.to_java_string()))
                     }
                     (e, Some(a)) => loose_eq(e, a),
                     (Value::Null, None) => true,
@@ -338,17 +403,31 @@ impl Runner {
                     Some(Value::String(s)) => s.chars().count(),
                     _ => return fail("not a list, map or string"),
                 };
-                if expected.as_f64() == Some(n as f64) { Ok(()) } else { fail("wrong length") }
+                if expected.as_f64() == Some(n as f64) {
+                    Ok(())
+                } else {
+                    fail("wrong length")
+                }
             }
             "gt" | "gte" | "lt" | "lte" => {
                 let (Some(a), Some(e)) = (actual.and_then(Value::as_f64), expected.as_f64()) else {
                     return fail("not numbers");
                 };
-                let ok = match kind { "gt" => a > e, "gte" => a >= e, "lt" => a < e, _ => a <= e };
+                let ok = match kind {
+                    "gt" => a > e,
+                    "gte" => a >= e,
+                    "lt" => a < e,
+                    _ => a <= e,
+                };
                 if ok { Ok(()) } else { fail("comparison false") }
             }
             "contains" => match actual {
-                Some(Value::List(l)) if l.iter().any(|x| loose_eq(&expected, x) || contains_map(x, &expected)) => Ok(()),
+                Some(Value::List(l))
+                    if l.iter()
+                        .any(|x| loose_eq(&expected, x) || contains_map(x, &expected)) =>
+                {
+                    Ok(())
+                }
                 _ => fail("not contained"),
             },
             "close_to" => {
@@ -360,7 +439,11 @@ impl Runner {
                 ) else {
                     return fail("not numbers");
                 };
-                if (a - v).abs() <= err { Ok(()) } else { fail("not close") }
+                if (a - v).abs() <= err {
+                    Ok(())
+                } else {
+                    fail("not close")
+                }
             }
             _ => Err(format!("unknown assertion {kind}")),
         }
@@ -369,7 +452,9 @@ impl Runner {
 
 fn contains_map(actual: &Value, expected: &Value) -> bool {
     match (actual, expected) {
-        (Value::Map(a), Value::Map(e)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|x| loose_eq(v, x))),
+        (Value::Map(a), Value::Map(e)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|x| loose_eq(v, x))),
         _ => false,
     }
 }
@@ -378,15 +463,24 @@ fn contains_map(actual: &Value, expected: &Value) -> bool {
 fn loose_eq(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
         (e, a) if e.is_number() && a.is_number() => e.as_f64() == a.as_f64(),
-        (Value::Map(e), Value::Map(a)) => e.len() == a.len() && e.iter().all(|(k, v)| a.get(k).is_some_and(|x| loose_eq(v, x))),
-        (Value::List(e), Value::List(a)) => e.len() == a.len() && e.iter().zip(a).all(|(x, y)| loose_eq(x, y)),
+        (Value::Map(e), Value::Map(a)) => {
+            e.len() == a.len()
+                && e.iter()
+                    .all(|(k, v)| a.get(k).is_some_and(|x| loose_eq(v, x)))
+        }
+        (Value::List(e), Value::List(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| loose_eq(x, y))
+        }
         (e, a) => e == a,
     }
 }
 
 /// A Java regex in COMMENTS mode (whitespace ignored), as the YAML runner compiles expected values.
 fn java_regex(pattern: &str) -> Option<regex::Regex> {
-    regex::RegexBuilder::new(pattern).ignore_whitespace(true).build().ok()
+    regex::RegexBuilder::new(pattern)
+        .ignore_whitespace(true)
+        .build()
+        .ok()
 }
 
 /// Resolves a dotted assertion path (`docs.0.doc._source.foo`, `\.` escapes a dot).

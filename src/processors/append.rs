@@ -92,9 +92,29 @@ mod tests {
 
     #[test]
     fn appends() {
-        give("append", r#"{"field":"a","value":"x"}"#, "{}", r#"{"a":["x"]}"#);
-        give("append", r#"{"field":"a","value":["{{b}}",2]}"#, r#"{"a":1,"b":"y"}"#, r#"{"a":[1,"y",2],"b":"y"}"#);
-        give("append", r#"{"field":"a","value":"x","allow_duplicates":false}"#, r#"{"a":"x"}"#, r#"{"a":"x"}"#);
-        give("append", r#"{"field":"a","value":["","z"],"ignore_empty_values":true}"#, "{}", r#"{"a":["z"]}"#);
+        give(
+            "append",
+            r#"{"field":"a","value":"x"}"#,
+            "{}",
+            r#"{"a":["x"]}"#,
+        );
+        give(
+            "append",
+            r#"{"field":"a","value":["{{b}}",2]}"#,
+            r#"{"a":1,"b":"y"}"#,
+            r#"{"a":[1,"y",2],"b":"y"}"#,
+        );
+        give(
+            "append",
+            r#"{"field":"a","value":"x","allow_duplicates":false}"#,
+            r#"{"a":"x"}"#,
+            r#"{"a":"x"}"#,
+        );
+        give(
+            "append",
+            r#"{"field":"a","value":["","z"],"ignore_empty_values":true}"#,
+            "{}",
+            r#"{"a":["z"]}"#,
+        );
     }
 }

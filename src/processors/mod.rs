@@ -41,6 +41,15 @@ mod uri_parts;
 mod urldecode;
 mod user_agent;
 
+// Shared with Painless' `Processors.*` helpers and the REST emulation.
+#[allow(unused_imports)]
+pub(crate) use command_line_args::{Shell, parse as parse_command_line};
+#[allow(unused_imports)]
+pub(crate) use community_id::{FlowFields, community_id};
+pub(crate) use date_index_name::resolve_index_name;
+#[allow(unused_imports)]
+pub(crate) use uri_parts::uri_parts;
+
 /// The constructor for a processor type, if pipette knows it.
 pub fn factory(type_name: &str) -> Option<Factory> {
     Some(match type_name {

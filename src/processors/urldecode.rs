@@ -1,8 +1,241 @@
-//! `urldecode`: not implemented yet.
+//! `urldecode`: decodes URL-encoded strings (Java's `URLDecoder.decode(s, UTF_8)`), strings or lists.
+//! Also home of the shared runner for Elasticsearch's AbstractStringProcessor family (bytes,
+//! html_strip, urldecode): field, target_field, ignore_missing, strings or lists of strings.
 
-use crate::error::ConfigError;
-use crate::pipeline::{BuildError, Builder, Config, Processor};
+use crate::document::{FieldPath, IngestDocument};
+use crate::error::IngestError;
+use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
+use crate::value::Value;
 
-pub(crate) fn build(_: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
-    Err(ConfigError::general("processor [urldecode] is not implemented yet").into())
+/// A string function applied the AbstractStringProcessor way.
+pub(super) type StringFn = fn(&str) -> Result<Value, IngestError>;
+
+/// Elasticsearch's AbstractStringProcessor: reads `field`, applies `op` to the string or to each
+/// string of a list, writes `target_field` (default: `field`).
+#[derive(Debug)]
+pub(super) struct StringProcessor {
+    field: FieldRef,
+    target: Option<FieldRef>,
+    ignore_missing: bool,
+    op: StringFn,
+}
+
+impl StringProcessor {
+    /// Reads the shared options.
+    pub(super) fn build(cfg: &mut Config, op: StringFn) -> Result<Box<dyn Processor>, BuildError> {
+        Ok(Box::new(StringProcessor {
+            field: cfg.req_field("field")?,
+            ignore_missing: cfg.bool_or("ignore_missing", false)?,
+            target: cfg.opt_field("target_field")?,
+            op,
+        }))
+    }
+}
+
+impl Processor for StringProcessor {
+    fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
+        let path = self.field.resolve(doc)?.into_owned();
+        let value = match doc.get(&path) {
+            Ok(v) => v,
+            Err(_) if self.ignore_missing => return Ok(Flow::Continue),
+            Err(e) => return Err(e),
+        };
+        let new_value = match value {
+            Value::Null if self.ignore_missing => return Ok(Flow::Continue),
+            Value::Null => {
+                return Err(IngestError::illegal_argument(format!(
+                    "field [{path}] is null, cannot process it."
+                )));
+            }
+            Value::String(s) => (self.op)(s)?,
+            Value::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(s) => out.push((self.op)(s)?),
+                        Value::Null => {
+                            return Err(IngestError::new(
+                                "null_pointer_exception",
+                                "Cannot invoke \"Object.getClass()\" because \"value\" is null",
+                            ));
+                        }
+                        other => {
+                            return Err(IngestError::illegal_argument(format!(
+                                "value [{}] of type [{}] in list field [{path}] cannot be cast to [java.lang.String]",
+                                other.to_java_string(),
+                                other.java_type()
+                            )));
+                        }
+                    }
+                }
+                Value::List(out)
+            }
+            other => {
+                return Err(IngestError::illegal_argument(format!(
+                    "field [{path}] of type [{}] cannot be cast to [java.lang.String]",
+                    other.java_type()
+                )));
+            }
+        };
+        let target: FieldPath = match &self.target {
+            Some(t) => t.resolve(doc)?.into_owned(),
+            None => path,
+        };
+        doc.set(&target, new_value)?;
+        Ok(Flow::Continue)
+    }
+}
+
+pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
+    StringProcessor::build(cfg, |s| url_decode(s).map(Value::String))
+}
+
+/// Java `URLDecoder.decode(s, UTF_8)`: `+` is a space, runs of `%XX` are UTF-8 bytes.
+pub fn url_decode(s: &str) -> Result<String, IngestError> {
+    let units: Vec<u16> = s.encode_utf16().collect();
+    let n = units.len();
+    let mut out: Vec<u16> = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let c = units[i];
+        if c == u16::from(b'+') {
+            out.push(u16::from(b' '));
+            i += 1;
+        } else if c == u16::from(b'%') {
+            let mut bytes: Vec<u8> = Vec::new();
+            while i + 2 < n && units[i] == u16::from(b'%') {
+                let hex = String::from_utf16_lossy(&units[i + 1..i + 3]);
+                let v = parse_hex_java(&hex)?;
+                bytes.push(v);
+                i += 3;
+            }
+            if i < n && units[i] == u16::from(b'%') {
+                return Err(IngestError::illegal_argument(
+                    "URLDecoder: Incomplete trailing escape (%) pattern",
+                ));
+            }
+            out.extend(String::from_utf8_lossy(&bytes).encode_utf16());
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    Ok(String::from_utf16_lossy(&out))
+}
+
+/// `Integer.parseInt(two chars, 16)` as URLDecoder uses it, with its error messages.
+fn parse_hex_java(hex: &str) -> Result<u8, IngestError> {
+    let illegal = |detail: String| {
+        IngestError::illegal_argument(format!(
+            "URLDecoder: Illegal hex characters in escape (%) pattern - {detail}"
+        ))
+    };
+    let (neg, digits) = match hex.chars().next() {
+        Some('-') => (true, &hex[1..]),
+        Some('+') => (false, &hex[1..]),
+        _ => (false, hex),
+    };
+    let bad_at = hex
+        .char_indices()
+        .skip(usize::from(digits.len() < hex.len()))
+        .find(|(_, c)| !c.is_ascii_hexdigit())
+        .map(|(i, _)| i);
+    if digits.is_empty() {
+        return Err(illegal(format!("Error at index 0 in: \"{hex}\"")));
+    }
+    if let Some(at) = bad_at {
+        return Err(illegal(format!("Error at index {at} in: \"{hex}\"")));
+    }
+    let v = i32::from_str_radix(digits, 16)
+        .map_err(|_| illegal(format!("For input string: \"{hex}\"")))?;
+    if neg && v != 0 {
+        return Err(illegal("negative value".into()));
+    }
+    u8::try_from(v).map_err(|_| illegal("negative value".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::processors::testing::{fails, give};
+
+    #[test]
+    fn decodes() {
+        give(
+            "urldecode",
+            r#"{"field":"u"}"#,
+            r#"{"u":"https%3a%2f%2felastic.co%2f"}"#,
+            r#"{"u":"https://elastic.co/"}"#,
+        );
+        give(
+            "urldecode",
+            r#"{"field":"u","target_field":"t"}"#,
+            r#"{"u":"a+b%C3%A9%e2%82%ac"}"#,
+            r#"{"u":"a+b%C3%A9%e2%82%ac","t":"a bé€"}"#,
+        );
+        give(
+            "urldecode",
+            r#"{"field":"u"}"#,
+            r#"{"u":["a%20b","c"]}"#,
+            r#"{"u":["a b","c"]}"#,
+        );
+        give(
+            "urldecode",
+            r#"{"field":"u","ignore_missing":true}"#,
+            r#"{}"#,
+            r#"{}"#,
+        );
+        give(
+            "urldecode",
+            r#"{"field":"u"}"#,
+            r#"{"u":"%ff"}"#,
+            r#"{"u":"\ufffd"}"#,
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let o = r#"{"field":"u"}"#;
+        fails(
+            "urldecode",
+            o,
+            r#"{"u":"100%"}"#,
+            "URLDecoder: Incomplete trailing escape (%) pattern",
+        );
+        fails(
+            "urldecode",
+            o,
+            r#"{"u":"%zz"}"#,
+            "URLDecoder: Illegal hex characters in escape (%) pattern - Error at index 0 in: \"zz\"",
+        );
+        fails(
+            "urldecode",
+            o,
+            r#"{"u":"%-1"}"#,
+            "URLDecoder: Illegal hex characters in escape (%) pattern - negative value",
+        );
+        fails(
+            "urldecode",
+            o,
+            r#"{"u":null}"#,
+            "field [u] is null, cannot process it.",
+        );
+        fails(
+            "urldecode",
+            o,
+            r#"{}"#,
+            "field [u] not present as part of path [u]",
+        );
+        fails(
+            "urldecode",
+            o,
+            r#"{"u":1}"#,
+            "field [u] of type [java.lang.Integer] cannot be cast to [java.lang.String]",
+        );
+        fails(
+            "urldecode",
+            o,
+            r#"{"u":["a",2]}"#,
+            "value [2] of type [java.lang.Integer] in list field [u] cannot be cast to [java.lang.String]",
+        );
+    }
 }

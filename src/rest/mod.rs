@@ -335,13 +335,27 @@ impl Cluster {
             .get("_index")
             .map(Value::to_java_string)
             .unwrap_or(target);
+        // A date-math name (`<logs-{now/d}>`, as date_index_name writes) resolves when indexing.
+        let target = if target.starts_with('<') && target.ends_with('>') {
+            let now = chrono::DateTime::parse_from_rfc3339(&self.now)
+                .map(|t| t.timestamp_millis())
+                .unwrap_or(0);
+            crate::processors::resolve_index_name(&target, now)
+                .map_err(|e| RestError::bad_request(&e))?
+        } else {
+            target
+        };
         let final_id = doc.ctx.get("_id").map(Value::to_java_string).unwrap_or(id);
         let entry = self.indices.entry(target.clone()).or_default();
         let version = entry.docs.get(&final_id).map(|d| d.1 + 1).unwrap_or(1);
         let result = if version == 1 { "created" } else { "updated" };
-        entry
-            .docs
-            .insert(final_id.clone(), (doc.into_source(), version));
+        // Elasticsearch stores `_source` as JSON: a Float comes back as the Double its text reads as.
+        let source = Value::Map(doc.into_source());
+        let stored = match Value::from_json_str(&source.to_json()) {
+            Ok(Value::Map(m)) => m,
+            _ => source.as_map().cloned().unwrap_or_default(),
+        };
+        entry.docs.insert(final_id.clone(), (stored, version));
         Ok(ack_with(&[
             ("_index", target.into()),
             ("_id", final_id.into()),
