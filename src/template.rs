@@ -30,8 +30,15 @@ impl Escape {
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     Text(String),
-    Var { path: Vec<String>, escape: bool },
-    Section { path: Vec<String>, inverted: bool, body: Vec<Node> },
+    Var {
+        path: Vec<String>,
+        escape: bool,
+    },
+    Section {
+        path: Vec<String>,
+        inverted: bool,
+        body: Vec<Node>,
+    },
 }
 
 /// A compiled template: a plain string when it holds no `{{`.
@@ -371,7 +378,9 @@ fn contains_template(v: &Value) -> bool {
     match v {
         Value::String(s) => s.contains("{{"),
         Value::List(l) => l.iter().any(contains_template),
-        Value::Map(m) => m.iter().any(|(k, x)| k.contains("{{") || contains_template(x)),
+        Value::Map(m) => m
+            .iter()
+            .any(|(k, x)| k.contains("{{") || contains_template(x)),
         _ => false,
     }
 }
@@ -381,10 +390,10 @@ mod tests {
     use super::*;
 
     fn doc() -> IngestDocument {
-        let Value::Map(m) = Value::from_json_str(
-            r#"{"a":{"b":"x\"y"},"n":3,"d":1.0,"l":["p","q"],"bs":"\\"}"#,
-        )
-        .unwrap() else {
+        let Value::Map(m) =
+            Value::from_json_str(r#"{"a":{"b":"x\"y"},"n":3,"d":1.0,"l":["p","q"],"bs":"\\"}"#)
+                .unwrap()
+        else {
             panic!()
         };
         IngestDocument::new(m, "2024-01-01T00:00:00.000Z")

@@ -391,10 +391,18 @@ fn java_fp_to_string(d: f64, sci: String, abs: f64) -> String {
         return "NaN".into();
     }
     if d.is_infinite() {
-        return if d > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if d > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if d.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // `sci` is like "-1.2345e6" or "5e-4": split into sign, digits and exponent.
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -552,7 +560,10 @@ mod tests {
             assert_eq!(java_double_to_string(d), s);
         }
         assert_eq!(java_float_to_string(123.42f32), "123.42");
-        assert_eq!(Value::Double(123.42f32 as f64).to_java_string(), "123.41999816894531");
+        assert_eq!(
+            Value::Double(123.42f32 as f64).to_java_string(),
+            "123.41999816894531"
+        );
     }
 
     #[test]
