@@ -1,26 +1,291 @@
 //! Painless: conditions (`if`) and scripts (`script` processor).
+//!
+//! A hand-written lexer ([`lex`]), a precedence-climbing parser ([`parse`]) producing an AST
+//! ([`ast`]), and a tree-walking interpreter ([`interp`]) over Java-like values ([`value`]) with
+//! the whitelisted Java API ([`builtins`]). Everything is checked at compile time that can be:
+//! unknown variables, classes, constructors and methods are compile errors.
+
+pub mod ast;
+pub mod builtins;
+pub mod interp;
+pub mod lex;
+pub mod parse;
+pub mod regex;
+pub mod value;
 
 use crate::document::IngestDocument;
 use crate::error::IngestError;
-use crate::value::Value;
+use crate::value::{Map, Value};
+use interp::{Exc, Interp};
+use value::V;
+
+/// A compile error at a byte offset of the source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompileError {
+    /// Byte offset in the source.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl CompileError {
+    /// An error at `offset`.
+    pub fn new(offset: usize, message: impl Into<String>) -> Self {
+        CompileError {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+/// A compiled Painless script with its source, parameters and statement offsets.
+#[derive(Debug)]
+pub struct Script {
+    source: String,
+    program: ast::Program,
+    statements: Vec<usize>,
+    params: Map,
+}
+
+// The program holds only Send + Sync data (Arc, String, compiled regexes).
+const _: () = {
+    const fn check<T: Send + Sync>() {}
+    check::<Script>();
+};
+
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = src.get(..offset).unwrap_or(src);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn collect_statements(body: &[ast::Stmt], out: &mut Vec<usize>) {
+    use ast::StmtKind::*;
+    for s in body {
+        out.push(s.pos);
+        match &s.kind {
+            If(_, a, b) => {
+                collect_statements(a, out);
+                if let Some(b) = b {
+                    collect_statements(b, out);
+                }
+            }
+            While(_, b) | DoWhile(b, _) | Each(_, _, _, b) | Block(b) => collect_statements(b, out),
+            For(init, _, _, b) => {
+                if let Some(i) = init {
+                    out.push(i.pos);
+                }
+                collect_statements(b, out);
+            }
+            Try(b, catches) => {
+                collect_statements(b, out);
+                for c in catches {
+                    collect_statements(&c.body, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Script {
+    /// Compiles source text; the error message names the line and column.
+    pub fn compile(source: &str, params: Map) -> Result<Script, String> {
+        let program = lex::lex(source)
+            .and_then(|toks| parse::parse(&toks, &["ctx", "params"]))
+            .map_err(|e| {
+                let (l, c) = line_col(source, e.offset);
+                format!("compile error at line {l}, column {c}: {}", e.message)
+            })?;
+        let mut statements = Vec::new();
+        collect_statements(&program.body, &mut statements);
+        for f in &program.functions {
+            collect_statements(&f.body, &mut statements);
+        }
+        statements.sort_unstable();
+        statements.dedup();
+        Ok(Script {
+            source: source.to_string(),
+            program,
+            statements,
+            params,
+        })
+    }
+
+    /// Compiles the `{source, lang, params}` form (or a bare source string).
+    pub fn from_options(v: &Value) -> Result<Script, String> {
+        match v {
+            Value::String(s) => Script::compile(s, Map::new()),
+            Value::Map(m) => {
+                if let Some(lang) = m.get("lang") {
+                    let lang = lang.to_java_string();
+                    if lang != "painless" {
+                        return Err(format!("script_lang not supported [{lang}]"));
+                    }
+                }
+                if m.contains_key("id") {
+                    return Err(
+                        "stored scripts ([id]) are not available offline; use [source]".into(),
+                    );
+                }
+                let params = match m.get("params") {
+                    None => Map::new(),
+                    Some(Value::Map(p)) => p.clone(),
+                    Some(_) => return Err("[params] must be an object".into()),
+                };
+                match m.get("source") {
+                    Some(Value::String(s)) => Script::compile(s, params),
+                    Some(other) => Err(format!(
+                        "[source] must be a string, got [{}]",
+                        other.to_json()
+                    )),
+                    None => Err("must specify either [source] for an inline script or [id] for a stored script".into()),
+                }
+            }
+            other => Err(format!("unsupported script [{}]", other.to_json())),
+        }
+    }
+
+    /// The script's source text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Elasticsearch's `script_exception` for a run-time failure.
+    fn runtime_error(&self, e: Exc) -> IngestError {
+        let (class, msg, pos) = match e {
+            Exc::Java { class, msg, pos } => (class, msg, pos),
+            Exc::Fatal { class, msg, pos } => (class, Some(msg), pos),
+        };
+        let kind = snake_case(class);
+        let reason = msg.clone().unwrap_or_default();
+        let mut cause = IngestError::new(&kind, reason.clone());
+        if msg.is_none() {
+            cause.reason = String::new();
+        }
+        let mut err = IngestError::new("script_exception", reason);
+        let offset = if pos == usize::MAX { 0 } else { pos };
+        let start = self
+            .statements
+            .iter()
+            .rev()
+            .find(|s| **s <= offset)
+            .copied()
+            .unwrap_or(0);
+        let end = self
+            .statements
+            .iter()
+            .find(|s| **s > start)
+            .copied()
+            .unwrap_or(self.source.len());
+        let snippet = self.source.get(start..end).unwrap_or("").to_string();
+        let pointer = format!(
+            "{}^---- HERE",
+            " ".repeat(
+                self.source
+                    .get(start..offset)
+                    .map_or(0, |s| s.chars().count())
+            )
+        );
+        let d = &mut err.details;
+        d.insert(
+            "script_stack".into(),
+            Value::List(vec![Value::String(snippet), Value::String(pointer)]),
+        );
+        d.insert("script".into(), Value::from(self.source.as_str()));
+        d.insert("lang".into(), Value::from("painless"));
+        let mut p = Map::new();
+        p.insert("offset".into(), Value::from_i64(offset as i64));
+        p.insert("start".into(), Value::from_i64(start as i64));
+        p.insert("end".into(), Value::from_i64(end as i64));
+        d.insert("position".into(), Value::Map(p));
+        err.caused_by = Some(Box::new(cause));
+        err
+    }
+
+    /// Runs the script over the document's ctx (source and metadata), which it may change.
+    /// `pipeline` names the running pipeline for Elasticsearch's serialization error.
+    pub fn execute(&self, doc: &mut IngestDocument, pipeline: &str) -> Result<(), IngestError> {
+        let ctx = V::new_map(value::map_from_value(&doc.ctx));
+        let result = {
+            let mut it = Interp::new(&self.program.functions);
+            it.global("ctx", ctx.clone());
+            it.global("params", V::DocMap(&self.params));
+            it.run_main(&self.program.body).map(|_| ())
+        };
+        result.map_err(|e| self.runtime_error(e))?;
+        match ctx.to_value() {
+            Ok(Value::Map(m)) => {
+                doc.ctx = m;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(_) => Err(IngestError::illegal_argument(format!(
+                "Failed to generate the source document for ingest pipeline [{pipeline}]"
+            ))),
+        }
+    }
+
+    /// Evaluates the script as a condition over a read-only view of the document.
+    fn eval_condition(&self, doc: &IngestDocument) -> Result<bool, IngestError> {
+        let mut it = Interp::new(&self.program.functions);
+        it.global("ctx", V::DocMap(&doc.ctx));
+        it.global("params", V::DocMap(&self.params));
+        let v = it
+            .run_main(&self.program.body)
+            .map_err(|e| self.runtime_error(e))?;
+        match v {
+            V::Bool(b) => Ok(b),
+            V::Null => Err(self.runtime_error(Exc::npe(
+                "Cannot invoke \"java.lang.Boolean.booleanValue()\" because the return value of \"org.elasticsearch.script.IngestConditionalScript.execute()\" is null",
+            ))),
+            other => Err(self.runtime_error(Exc::cce(format!(
+                "Cannot cast {} to java.lang.Boolean",
+                other.class_name()
+            )))),
+        }
+    }
+}
+
+fn snake_case(class: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in class.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// A compiled `if` condition.
 #[derive(Debug)]
 pub struct Condition {
-    source: String,
+    script: Script,
 }
 
 impl Condition {
     /// Compiles an `if` option: a source string or `{source, lang, params}`.
     pub fn from_config(v: &Value) -> Result<Condition, String> {
-        match v {
-            Value::String(s) => Err(format!("painless is not supported yet: [{s}]")),
-            other => Err(format!("unsupported condition [{}]", other.to_json())),
-        }
+        Script::from_options(v).map(|script| Condition { script })
     }
 
     /// Evaluates against a read-only view of the document.
-    pub fn eval(&self, _doc: &IngestDocument) -> Result<bool, IngestError> {
-        Err(IngestError::new("script_exception", self.source.clone()))
+    pub fn eval(&self, doc: &IngestDocument) -> Result<bool, IngestError> {
+        self.script.eval_condition(doc)
+    }
+
+    /// The condition's source text.
+    pub fn source(&self) -> &str {
+        self.script.source()
     }
 }
+
+#[cfg(test)]
+mod tests;

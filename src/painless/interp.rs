@@ -1,0 +1,1360 @@
+//! Tree-walking interpreter: statements, expressions, Java operators and conversions.
+
+use super::ast::*;
+use super::builtins;
+use super::value::{Func, K, Obj, V, from_doc, java_equals};
+use std::rc::Rc;
+
+/// Most loop iterations in one execution, as Elasticsearch's `max_loop_counter`.
+pub const MAX_LOOP: u32 = 1_000_000;
+/// Deepest call nesting (script functions and lambdas).
+const MAX_CALL_DEPTH: usize = 40;
+
+/// A Java exception raised while running, with the source offset where it happened.
+#[derive(Debug, Clone)]
+pub enum Exc {
+    /// A catchable exception: simple class name (`NullPointerException`) and message.
+    Java {
+        /// Simple class name.
+        class: &'static str,
+        /// The message, if any.
+        msg: Option<String>,
+        /// Source offset, `usize::MAX` until known.
+        pos: usize,
+    },
+    /// An uncatchable error (PainlessError: loop limit, call depth).
+    Fatal {
+        /// Simple class name.
+        class: &'static str,
+        /// The message.
+        msg: String,
+        /// Source offset.
+        pos: usize,
+    },
+}
+
+impl Exc {
+    /// A catchable exception of `class` with a message.
+    pub fn new(class: &'static str, msg: impl Into<String>) -> Exc {
+        Exc::Java {
+            class,
+            msg: Some(msg.into()),
+            pos: usize::MAX,
+        }
+    }
+    /// `NullPointerException`.
+    pub fn npe(msg: impl Into<String>) -> Exc {
+        Exc::new("NullPointerException", msg)
+    }
+    /// `IllegalArgumentException`.
+    pub fn iae(msg: impl Into<String>) -> Exc {
+        Exc::new("IllegalArgumentException", msg)
+    }
+    /// `ClassCastException`.
+    pub fn cce(msg: impl Into<String>) -> Exc {
+        Exc::new("ClassCastException", msg)
+    }
+    /// Fills in the offset if not yet known.
+    pub fn at(mut self, p: usize) -> Exc {
+        match &mut self {
+            Exc::Java { pos, .. } | Exc::Fatal { pos, .. } if *pos == usize::MAX => *pos = p,
+            _ => {}
+        }
+        self
+    }
+}
+
+/// Result of running code.
+pub type Res<T> = Result<T, Exc>;
+
+/// How a statement ended.
+pub enum Flow<'a> {
+    /// Fell through.
+    Normal,
+    /// `break`.
+    Break,
+    /// `continue`.
+    Continue,
+    /// `return` with a value.
+    Return(V<'a>),
+}
+
+static DEF: Ty = Ty::Def;
+
+/// The interpreter state for one execution.
+pub struct Interp<'a> {
+    functions: &'a [std::sync::Arc<Function>],
+    vars: Vec<(&'a str, &'a Ty, V<'a>)>,
+    loops: u32,
+    depth: usize,
+}
+
+fn cannot_access(name: &str) -> Exc {
+    Exc::npe(format!(
+        "cannot access method/field [{name}] from a null def reference"
+    ))
+}
+
+/// Error for a write to a read-only (conditional) document view.
+pub fn read_only() -> Exc {
+    Exc::new(
+        "UnsupportedOperationException",
+        "Mutating ingest documents in conditionals is not supported",
+    )
+}
+
+impl<'a> Interp<'a> {
+    /// A fresh interpreter over the program's functions.
+    pub fn new(functions: &'a [std::sync::Arc<Function>]) -> Self {
+        Interp {
+            functions,
+            vars: Vec::with_capacity(16),
+            loops: 0,
+            depth: 0,
+        }
+    }
+
+    /// Declares a global (`ctx`, `params`).
+    pub fn global(&mut self, name: &'a str, v: V<'a>) {
+        self.vars.push((name, &DEF, v));
+    }
+
+    fn lookup(&self, name: &str) -> Option<usize> {
+        self.vars.iter().rposition(|(n, _, _)| *n == name)
+    }
+
+    /// Runs the main body; the value of a final expression statement (or `return`) is returned.
+    pub fn run_main(&mut self, body: &'a [Stmt]) -> Res<V<'a>> {
+        let n = body.len();
+        for (i, s) in body.iter().enumerate() {
+            if i + 1 == n
+                && let StmtKind::Expr(e) = &s.kind
+            {
+                return self.eval(e);
+            }
+            match self.exec(s)? {
+                Flow::Return(v) => return Ok(v),
+                Flow::Normal => {}
+                Flow::Break | Flow::Continue => {}
+            }
+        }
+        Ok(V::Null)
+    }
+
+    fn exec_block(&mut self, body: &'a [Stmt]) -> Res<Flow<'a>> {
+        let mark = self.vars.len();
+        let mut r = Ok(Flow::Normal);
+        for s in body {
+            match self.exec(s) {
+                Ok(Flow::Normal) => {}
+                other => {
+                    r = other;
+                    break;
+                }
+            }
+        }
+        self.vars.truncate(mark);
+        r
+    }
+
+    fn tick(&mut self, pos: usize) -> Res<()> {
+        self.loops += 1;
+        if self.loops > MAX_LOOP {
+            return Err(Exc::Fatal {
+                class: "PainlessError",
+                msg: "The maximum number of statements that can be executed in a loop has been reached."
+                    .into(),
+                pos,
+            });
+        }
+        Ok(())
+    }
+
+    fn exec(&mut self, s: &'a Stmt) -> Res<Flow<'a>> {
+        self.exec_inner(s).map_err(|e| e.at(s.pos))
+    }
+
+    fn exec_inner(&mut self, s: &'a Stmt) -> Res<Flow<'a>> {
+        match &s.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e)?;
+            }
+            StmtKind::Decl(t, vars) => {
+                for (name, init) in vars {
+                    let v = match init {
+                        Some(e) => {
+                            let v = self.eval(e)?;
+                            convert(v, t, false).map_err(|x| x.at(e.pos))?
+                        }
+                        None => default_value(t),
+                    };
+                    self.vars.push((name, t, v));
+                }
+            }
+            StmtKind::If(c, a, b) => {
+                // Walk `else if` chains in a loop rather than by recursion.
+                let (mut c, mut a, mut b) = (c, a, b);
+                loop {
+                    if self.cond(c)? {
+                        return self.exec_block(a);
+                    }
+                    match b.as_deref() {
+                        Some(
+                            [
+                                Stmt {
+                                    kind: StmtKind::If(c2, a2, b2),
+                                    ..
+                                },
+                            ],
+                        ) => (c, a, b) = (c2, a2, b2),
+                        Some(other) => return self.exec_block(other),
+                        None => break,
+                    }
+                }
+            }
+            StmtKind::While(c, body) => {
+                while self.cond(c)? {
+                    self.tick(s.pos)?;
+                    match self.exec_block(body)? {
+                        Flow::Break => break,
+                        r @ Flow::Return(_) => return Ok(r),
+                        _ => {}
+                    }
+                }
+            }
+            StmtKind::DoWhile(body, c) => loop {
+                self.tick(s.pos)?;
+                match self.exec_block(body)? {
+                    Flow::Break => break,
+                    r @ Flow::Return(_) => return Ok(r),
+                    _ => {}
+                }
+                if !self.cond(c)? {
+                    break;
+                }
+            },
+            StmtKind::For(init, c, after, body) => {
+                let mark = self.vars.len();
+                let r = self.exec_for(init.as_deref(), c.as_ref(), after.as_ref(), body, s.pos);
+                self.vars.truncate(mark);
+                return r;
+            }
+            StmtKind::Each(t, name, e, body) => {
+                let coll = self.eval(e)?;
+                let items = self.iterate(&coll).map_err(|x| x.at(e.pos))?;
+                for item in items {
+                    self.tick(s.pos)?;
+                    let item = convert(item, t, false)?;
+                    let mark = self.vars.len();
+                    self.vars.push((name, t, item));
+                    let r = self.exec_block(body);
+                    self.vars.truncate(mark);
+                    match r? {
+                        Flow::Break => break,
+                        r @ Flow::Return(_) => return Ok(r),
+                        _ => {}
+                    }
+                }
+            }
+            StmtKind::Block(b) => return self.exec_block(b),
+            StmtKind::Break => return Ok(Flow::Break),
+            StmtKind::Continue => return Ok(Flow::Continue),
+            StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.eval(e)?,
+                    None => V::Null,
+                };
+                return Ok(Flow::Return(v));
+            }
+            StmtKind::Throw(e) => {
+                let v = self.eval(e)?;
+                return Err(match v {
+                    V::Obj(o) => match &*o {
+                        Obj::Exception(c, m) => Exc::Java {
+                            class: c,
+                            msg: m.clone(),
+                            pos: usize::MAX,
+                        },
+                        _ => Exc::cce(format!(
+                            "Cannot cast {} to java.lang.Throwable",
+                            V::Obj(o.clone()).class_name()
+                        )),
+                    },
+                    V::Null => Exc::npe("Cannot throw null"),
+                    other => Exc::cce(format!(
+                        "Cannot cast {} to java.lang.Throwable",
+                        other.class_name()
+                    )),
+                });
+            }
+            StmtKind::Try(body, catches) => match self.exec_block(body) {
+                Err(Exc::Java { class, msg, pos }) => {
+                    for c in catches {
+                        if builtins::exception_is_a(class, c.class) {
+                            let mark = self.vars.len();
+                            self.vars.push((
+                                &c.name,
+                                &DEF,
+                                V::obj(Obj::Exception(class, msg.clone())),
+                            ));
+                            let r = self.exec_block(&c.body);
+                            self.vars.truncate(mark);
+                            return r;
+                        }
+                    }
+                    return Err(Exc::Java { class, msg, pos });
+                }
+                other => return other,
+            },
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec_for(
+        &mut self,
+        init: Option<&'a Stmt>,
+        c: Option<&'a Expr>,
+        after: Option<&'a Expr>,
+        body: &'a [Stmt],
+        pos: usize,
+    ) -> Res<Flow<'a>> {
+        if let Some(i) = init {
+            self.exec(i)?;
+        }
+        loop {
+            if let Some(c) = c
+                && !self.cond(c)?
+            {
+                break;
+            }
+            self.tick(pos)?;
+            match self.exec_block(body)? {
+                Flow::Break => break,
+                r @ Flow::Return(_) => return Ok(r),
+                _ => {}
+            }
+            if let Some(a) = after {
+                self.eval(a)?;
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// The elements a for-each loop visits.
+    pub fn iterate(&mut self, coll: &V<'a>) -> Res<Vec<V<'a>>> {
+        match coll {
+            V::List(_) | V::Array(_) | V::Set(_) | V::DocList(_) | V::View(..) => Ok(coll.items()),
+            V::Null => Err(Exc::npe(
+                "Cannot invoke \"Object.getClass()\" because \"receiver\" is null",
+            )),
+            V::Obj(o) => match &**o {
+                Obj::Iter(it) => {
+                    let st = &mut *it.borrow_mut();
+                    let rest = st.items.get(st.pos..).unwrap_or_default().to_vec();
+                    st.pos = st.items.len();
+                    Ok(rest)
+                }
+                Obj::Stream(items) => Ok(items.clone()),
+                _ => Err(Exc::iae(format!(
+                    "Cannot iterate over [{}]",
+                    coll.class_name()
+                ))),
+            },
+            _ => Err(Exc::iae(format!(
+                "Cannot iterate over [{}]",
+                coll.class_name()
+            ))),
+        }
+    }
+
+    fn cond(&mut self, e: &'a Expr) -> Res<bool> {
+        match self.eval(e)? {
+            V::Bool(b) => Ok(b),
+            other => {
+                Err(Exc::cce(format!("Cannot cast {} to boolean", other.class_name())).at(e.pos))
+            }
+        }
+    }
+
+    /// Evaluates an expression.
+    pub fn eval(&mut self, e: &'a Expr) -> Res<V<'a>> {
+        self.eval_inner(e).map_err(|x| x.at(e.pos))
+    }
+
+    fn eval_inner(&mut self, e: &'a Expr) -> Res<V<'a>> {
+        Ok(match &e.kind {
+            ExprKind::Null => V::Null,
+            ExprKind::Bool(b) => V::Bool(*b),
+            ExprKind::Int(i) => V::Int(*i),
+            ExprKind::Long(l) => V::Long(*l),
+            ExprKind::Float(f) => V::Float(*f),
+            ExprKind::Double(d) => V::Double(*d),
+            ExprKind::Str(s) => V::Str(Rc::from(&**s)),
+            ExprKind::Regex(r) => V::obj(Obj::Pattern(r.clone())),
+            ExprKind::Var(name) => match self.lookup(name) {
+                Some(i) => self.vars[i].2.clone(),
+                None => return Err(Exc::iae(format!("cannot resolve symbol [{name}]"))),
+            },
+            ExprKind::ListInit(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.eval(i)?);
+                }
+                V::new_list(out)
+            }
+            ExprKind::MapInit(entries) => {
+                let mut m = indexmap::IndexMap::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let k = self.eval(k)?;
+                    let v = self.eval(v)?;
+                    m.insert(K(k), v);
+                }
+                V::new_map(m)
+            }
+            ExprKind::New(class, args) => {
+                let args = self.eval_args(args)?;
+                builtins::construct(self, class, args)?
+            }
+            ExprKind::NewArray(t, dims) => {
+                let mut sizes = Vec::new();
+                for d in dims {
+                    let n = self.eval(d)?;
+                    let n = to_index(&n)?;
+                    if n < 0 {
+                        return Err(Exc::new("NegativeArraySizeException", n.to_string()));
+                    }
+                    sizes.push(n as usize);
+                }
+                new_array(t, &sizes)
+            }
+            ExprKind::NewArrayInit(t, items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    let v = self.eval(i)?;
+                    out.push(convert(v, t, false)?);
+                }
+                V::Array(Rc::new(std::cell::RefCell::new(out)))
+            }
+            ExprKind::Field {
+                obj,
+                name,
+                null_safe,
+            } => {
+                let o = self.eval(obj)?;
+                if o.is_null() && *null_safe {
+                    return Ok(V::Null);
+                }
+                get_field(&o, name)?
+            }
+            ExprKind::Index { obj, idx } => {
+                let o = self.eval(obj)?;
+                let i = self.eval(idx)?;
+                get_index(&o, &i)?
+            }
+            ExprKind::Call {
+                obj,
+                name,
+                args,
+                null_safe,
+            } => {
+                let o = self.eval(obj)?;
+                if o.is_null() {
+                    if *null_safe {
+                        return Ok(V::Null);
+                    }
+                    return Err(cannot_access(name));
+                }
+                let args = self.eval_args(args)?;
+                builtins::call_method(self, o, name, args)?
+            }
+            ExprKind::StaticCall(class, name, args) => {
+                let args = self.eval_args(args)?;
+                builtins::call_static(self, class, name, args)?
+            }
+            ExprKind::StaticField(class, name) => builtins::static_field(class, name)?,
+            ExprKind::LocalCall(name, args) => {
+                let args = self.eval_args(args)?;
+                match self.functions.iter().find(|f| f.name == *name) {
+                    Some(f) => self.call_function(f, args)?,
+                    None => builtins::call_global(self, name, args)?,
+                }
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x)?;
+                unary(*op, v)?
+            }
+            ExprKind::Binary(op, l, r) => {
+                let a = self.eval(l)?;
+                let b = self.eval(r)?;
+                binary(*op, a, b)?
+            }
+            ExprKind::And(l, r) => V::Bool(self.cond(l)? && self.cond(r)?),
+            ExprKind::Or(l, r) => V::Bool(self.cond(l)? || self.cond(r)?),
+            ExprKind::Cond(c, a, b) => {
+                if self.cond(c)? {
+                    self.eval(a)?
+                } else {
+                    self.eval(b)?
+                }
+            }
+            ExprKind::Elvis(a, b) => {
+                let v = self.eval(a)?;
+                if v.is_null() { self.eval(b)? } else { v }
+            }
+            ExprKind::InstanceOf(x, t) => {
+                let v = self.eval(x)?;
+                V::Bool(instance_of(&v, t))
+            }
+            ExprKind::Cast(t, x) => {
+                let v = self.eval(x)?;
+                convert(v, t, true)?
+            }
+            ExprKind::Assign { target, op, value } => self.assign(target, *op, value)?,
+            ExprKind::IncDec { target, pre, delta } => self.inc_dec(target, *pre, *delta)?,
+            ExprKind::Lambda(l) => {
+                // Capture the visible variables by value, as Java's effectively-final captures.
+                let captured = self.vars.clone();
+                V::obj(Obj::Func(Func::Lambda(l, captured)))
+            }
+            ExprKind::FuncRef(r) => {
+                let recv = match &**r {
+                    FuncRef::Capture(var, _) => match self.lookup(var) {
+                        Some(i) => Some(self.vars[i].2.clone()),
+                        None => return Err(Exc::iae(format!("cannot resolve symbol [{var}]"))),
+                    },
+                    _ => None,
+                };
+                V::obj(Obj::Func(Func::Ref(r, recv)))
+            }
+        })
+    }
+
+    fn eval_args(&mut self, args: &'a [Expr]) -> Res<Vec<V<'a>>> {
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            out.push(self.eval(a)?);
+        }
+        Ok(out)
+    }
+
+    /// Calls a script function.
+    pub fn call_function(&mut self, f: &'a Function, args: Vec<V<'a>>) -> Res<V<'a>> {
+        if args.len() != f.params.len() {
+            return Err(Exc::iae(format!(
+                "Unknown call [{}] with [{}] arguments.",
+                f.name,
+                args.len()
+            )));
+        }
+        self.depth += 1;
+        if self.depth > MAX_CALL_DEPTH {
+            self.depth -= 1;
+            return Err(Exc::Fatal {
+                class: "StackOverflowError",
+                msg: "the script exceeded the maximum call depth".into(),
+                pos: usize::MAX,
+            });
+        }
+        // Functions see only their parameters: hide the caller's variables.
+        let saved = std::mem::take(&mut self.vars);
+        let mut r = Ok(());
+        for ((t, n), a) in f.params.iter().zip(args) {
+            match convert(a, t, false) {
+                Ok(v) => self.vars.push((n, t, v)),
+                Err(e) => {
+                    r = Err(e);
+                    break;
+                }
+            }
+        }
+        let out = r.and_then(|_| self.exec_block(&f.body));
+        self.vars = saved;
+        self.depth -= 1;
+        match out? {
+            Flow::Return(v) => {
+                if f.ret == Ty::Void {
+                    Ok(V::Null)
+                } else {
+                    convert(v, &f.ret, false)
+                }
+            }
+            _ => Ok(default_value(&f.ret)),
+        }
+    }
+
+    /// Calls a lambda, method reference or function value with arguments.
+    pub fn call_value(&mut self, f: &V<'a>, args: Vec<V<'a>>) -> Res<V<'a>> {
+        let V::Obj(o) = f else {
+            return Err(Exc::iae(format!(
+                "Cannot convert [{}] to a functional interface",
+                f.class_name()
+            )));
+        };
+        let Obj::Func(func) = &**o else {
+            return Err(Exc::iae(format!(
+                "Cannot convert [{}] to a functional interface",
+                f.class_name()
+            )));
+        };
+        match func {
+            Func::Lambda(l, captured) => {
+                if l.params.len() != args.len() {
+                    return Err(Exc::iae(format!(
+                        "Incorrect number of parameters for lambda: expected [{}] but found [{}]",
+                        l.params.len(),
+                        args.len()
+                    )));
+                }
+                self.depth += 1;
+                if self.depth > MAX_CALL_DEPTH {
+                    self.depth -= 1;
+                    return Err(Exc::Fatal {
+                        class: "StackOverflowError",
+                        msg: "the script exceeded the maximum call depth".into(),
+                        pos: usize::MAX,
+                    });
+                }
+                let saved = std::mem::replace(&mut self.vars, captured.clone());
+                let mut r = Ok(());
+                for ((t, n), a) in l.params.iter().zip(args) {
+                    match convert(a, t, false) {
+                        Ok(v) => self.vars.push((n, t, v)),
+                        Err(e) => {
+                            r = Err(e);
+                            break;
+                        }
+                    }
+                }
+                let out = r.and_then(|_| self.exec_block(&l.body));
+                self.vars = saved;
+                self.depth -= 1;
+                match out? {
+                    Flow::Return(v) => Ok(v),
+                    _ => Ok(V::Null),
+                }
+            }
+            Func::Local(f) => self.call_function(f, args),
+            Func::Ref(r, recv) => match &**r {
+                FuncRef::Local(name) => match self.functions.iter().find(|f| f.name == *name) {
+                    Some(f) => self.call_function(f, args),
+                    None => Err(Exc::iae(format!("Unknown call [{name}]"))),
+                },
+                FuncRef::Capture(_, m) => {
+                    let recv = recv.clone().unwrap_or_default();
+                    if recv.is_null() {
+                        return Err(cannot_access(m));
+                    }
+                    builtins::call_method(self, recv, m, args)
+                }
+                FuncRef::New(class) => builtins::construct(self, class, args),
+                FuncRef::Class(class, m) => {
+                    if builtins::is_known_static(class, m, args.len()) {
+                        builtins::call_static(self, class, m, args)
+                    } else {
+                        let mut it = args.into_iter();
+                        let recv = it.next().unwrap_or_default();
+                        if recv.is_null() {
+                            return Err(cannot_access(m));
+                        }
+                        builtins::call_method(self, recv, m, it.collect())
+                    }
+                }
+            },
+        }
+    }
+
+    fn assign(&mut self, target: &'a Expr, op: Option<BinOp>, value: &'a Expr) -> Res<V<'a>> {
+        match &target.kind {
+            ExprKind::Var(name) => {
+                let Some(i) = self.lookup(name) else {
+                    return Err(Exc::iae(format!("cannot resolve symbol [{name}]")));
+                };
+                let rhs = self.eval(value)?;
+                let v = match op {
+                    Some(op) => compound(op, self.vars[i].2.clone(), rhs, self.vars[i].1)?,
+                    None => rhs,
+                };
+                let v = convert(v, self.vars[i].1, false)?;
+                self.vars[i].2 = v.clone();
+                Ok(v)
+            }
+            ExprKind::Field {
+                obj,
+                name,
+                null_safe,
+            } => {
+                let o = self.eval(obj)?;
+                if o.is_null() && *null_safe {
+                    return Ok(V::Null);
+                }
+                let key = V::str(name);
+                let rhs = self.eval(value)?;
+                let v = match op {
+                    Some(op) => compound(op, get_field(&o, name)?, rhs, &DEF)?,
+                    None => rhs,
+                };
+                set_member(&o, key, v.clone(), true).map_err(|e| e.at(target.pos))?;
+                Ok(v)
+            }
+            ExprKind::Index { obj, idx } => {
+                let o = self.eval(obj)?;
+                let k = self.eval(idx)?;
+                let rhs = self.eval(value)?;
+                let v = match op {
+                    Some(op) => compound(op, get_index(&o, &k)?, rhs, &DEF)?,
+                    None => rhs,
+                };
+                set_member(&o, k, v.clone(), false).map_err(|e| e.at(target.pos))?;
+                Ok(v)
+            }
+            _ => Err(Exc::iae("invalid assignment target")),
+        }
+    }
+
+    fn inc_dec(&mut self, target: &'a Expr, pre: bool, delta: i32) -> Res<V<'a>> {
+        let step = |old: &V<'a>, t: &Ty| -> Res<V<'a>> {
+            let new = binary(BinOp::Add, old.clone(), V::Int(delta))?;
+            // `x++` keeps the variable's type (byte/short/char/int wrap).
+            match (old, t) {
+                (V::Char(_) | V::Byte(_) | V::Short(_), _) => convert(new, &ty_of(old), true),
+                _ => Ok(new),
+            }
+        };
+        match &target.kind {
+            ExprKind::Var(name) => {
+                let Some(i) = self.lookup(name) else {
+                    return Err(Exc::iae(format!("cannot resolve symbol [{name}]")));
+                };
+                let old = self.vars[i].2.clone();
+                let new = convert(step(&old, self.vars[i].1)?, self.vars[i].1, true)?;
+                self.vars[i].2 = new.clone();
+                Ok(if pre { new } else { old })
+            }
+            ExprKind::Field { obj, name, .. } => {
+                let o = self.eval(obj)?;
+                let old = get_field(&o, name)?;
+                let new = step(&old, &DEF)?;
+                set_member(&o, V::str(name), new.clone(), true)?;
+                Ok(if pre { new } else { old })
+            }
+            ExprKind::Index { obj, idx } => {
+                let o = self.eval(obj)?;
+                let k = self.eval(idx)?;
+                let old = get_index(&o, &k)?;
+                let new = step(&old, &DEF)?;
+                set_member(&o, k, new.clone(), false)?;
+                Ok(if pre { new } else { old })
+            }
+            _ => Err(Exc::iae("invalid increment target")),
+        }
+    }
+}
+
+fn ty_of(v: &V<'_>) -> Ty {
+    match v {
+        V::Char(_) => Ty::Char,
+        V::Byte(_) => Ty::Byte,
+        V::Short(_) => Ty::Short,
+        _ => Ty::Def,
+    }
+}
+
+fn compound<'a>(op: BinOp, old: V<'a>, rhs: V<'a>, t: &Ty) -> Res<V<'a>> {
+    let r = binary(op, old, rhs)?;
+    // Compound assignment casts back to the variable's type (`int i; i += 1.5`).
+    if matches!(
+        t,
+        Ty::Byte | Ty::Short | Ty::Char | Ty::Int | Ty::Long | Ty::Float | Ty::Double
+    ) {
+        convert(r, t, true)
+    } else {
+        Ok(r)
+    }
+}
+
+/// The zero value of a declared type.
+pub fn default_value<'a>(t: &Ty) -> V<'a> {
+    match t {
+        Ty::Bool => V::Bool(false),
+        Ty::Byte => V::Byte(0),
+        Ty::Short => V::Short(0),
+        Ty::Char => V::Char(0),
+        Ty::Int => V::Int(0),
+        Ty::Long => V::Long(0),
+        Ty::Float => V::Float(0.0),
+        Ty::Double => V::Double(0.0),
+        _ => V::Null,
+    }
+}
+
+fn new_array<'a>(t: &Ty, sizes: &[usize]) -> V<'a> {
+    let Some((first, rest)) = sizes.split_first() else {
+        return default_value(t);
+    };
+    let items = (0..*first)
+        .map(|_| {
+            if rest.is_empty() {
+                default_value(t)
+            } else {
+                new_array(t, rest)
+            }
+        })
+        .collect();
+    V::Array(Rc::new(std::cell::RefCell::new(items)))
+}
+
+/// An int index from a value (int, short, byte, char).
+pub fn to_index(v: &V<'_>) -> Res<i64> {
+    match v {
+        V::Int(i) => Ok(*i as i64),
+        V::Short(i) => Ok(*i as i64),
+        V::Byte(i) => Ok(*i as i64),
+        V::Char(i) => Ok(*i as i64),
+        V::Null => Err(Exc::npe(
+            "Cannot invoke \"java.lang.Number.intValue()\" because the index is null",
+        )),
+        other => Err(Exc::cce(format!(
+            "Cannot cast {} to int",
+            other.class_name()
+        ))),
+    }
+}
+
+fn list_index(i: i64, len: usize, array: bool) -> Res<usize> {
+    // Painless normalizes negative indexes on lists and arrays.
+    let idx = if i < 0 { i + len as i64 } else { i };
+    if idx < 0 || idx >= len as i64 {
+        let class = if array {
+            "ArrayIndexOutOfBoundsException"
+        } else {
+            "IndexOutOfBoundsException"
+        };
+        return Err(Exc::new(
+            class,
+            format!("Index {i} out of bounds for length {len}"),
+        ));
+    }
+    Ok(idx as usize)
+}
+
+/// `obj.name` on a def value.
+pub fn get_field<'a>(o: &V<'a>, name: &str) -> Res<V<'a>> {
+    match o {
+        V::Null => Err(cannot_access(name)),
+        V::Map(m) => Ok(m.borrow().get(&K::str(name)).cloned().unwrap_or(V::Null)),
+        V::DocMap(m) => Ok(m.get(name).map(from_doc).unwrap_or(V::Null)),
+        V::List(_) | V::DocList(_) | V::Array(_) | V::Set(_) | V::View(..) => {
+            let len = match o {
+                V::List(l) | V::Array(l) => l.borrow().len(),
+                V::DocList(l) => l.len(),
+                V::Set(s) => s.borrow().len(),
+                V::View(m, _) => m.borrow().len(),
+                _ => 0,
+            };
+            if name == "length" && !o.is_set() {
+                return Ok(V::Int(len as i32));
+            }
+            if name == "empty" && !matches!(o, V::Array(_)) {
+                return Ok(V::Bool(len == 0));
+            }
+            if let Ok(i) = name.parse::<i64>()
+                && !o.is_set()
+            {
+                return get_index(o, &V::Int(i as i32));
+            }
+            Err(Exc::iae(format!(
+                "dynamic getter [{}, {name}] not found",
+                o.class_name()
+            )))
+        }
+        V::Str(s) if name == "empty" => Ok(V::Bool(s.is_empty())),
+        V::Obj(ob) => match (&**ob, name) {
+            (Obj::Entry(k, _, _), "key") => Ok(k.clone()),
+            (Obj::Entry(_, v, _), "value") => Ok(v.borrow().clone()),
+            (Obj::Exception(_, m), "message") => Ok(m.as_deref().map(V::str).unwrap_or(V::Null)),
+            _ => Err(Exc::iae(format!(
+                "dynamic getter [{}, {name}] not found",
+                o.class_name()
+            ))),
+        },
+        _ => Err(Exc::iae(format!(
+            "dynamic getter [{}, {name}] not found",
+            o.class_name()
+        ))),
+    }
+}
+
+/// `obj[idx]` on a def value.
+pub fn get_index<'a>(o: &V<'a>, i: &V<'a>) -> Res<V<'a>> {
+    match o {
+        V::Null => Err(Exc::npe(
+            "Cannot invoke \"Object.getClass()\" because \"callArgs[0]\" is null",
+        )),
+        V::Map(m) => Ok(m.borrow().get(&K(i.clone())).cloned().unwrap_or(V::Null)),
+        V::DocMap(m) => Ok(match i {
+            V::Str(k) => m.get(&**k).map(from_doc).unwrap_or(V::Null),
+            _ => V::Null,
+        }),
+        V::List(l) | V::Array(l) => {
+            let l = l.borrow();
+            let idx = list_index(to_index(i)?, l.len(), matches!(o, V::Array(_)))?;
+            Ok(l[idx].clone())
+        }
+        V::DocList(l) => {
+            let idx = list_index(to_index(i)?, l.len(), false)?;
+            Ok(from_doc(&l[idx]))
+        }
+        _ => Err(Exc::iae(format!(
+            "Attempting to address a non-array-like type [{}] as an array.",
+            o.class_name()
+        ))),
+    }
+}
+
+/// `obj.name = v` / `obj[k] = v`.
+pub fn set_member<'a>(o: &V<'a>, key: V<'a>, v: V<'a>, field: bool) -> Res<()> {
+    match o {
+        V::Null => Err(if field {
+            cannot_access(&key.to_java_string())
+        } else {
+            Exc::npe("Cannot invoke \"Object.getClass()\" because \"callArgs[0]\" is null")
+        }),
+        V::Map(m) => {
+            m.borrow_mut().insert(K(key), v);
+            Ok(())
+        }
+        V::DocMap(_) | V::DocList(_) => Err(read_only()),
+        V::List(l) | V::Array(l) => {
+            let idx = if field {
+                match key.to_java_string().parse::<i64>() {
+                    Ok(i) => i,
+                    Err(_) => {
+                        return Err(Exc::iae(format!(
+                            "dynamic setter [{}, {}] not found",
+                            o.class_name(),
+                            key.to_java_string()
+                        )));
+                    }
+                }
+            } else {
+                to_index(&key)?
+            };
+            let mut l = l.borrow_mut();
+            let len = l.len();
+            let idx = list_index(idx, len, matches!(o, V::Array(_)))?;
+            l[idx] = v;
+            Ok(())
+        }
+        V::Obj(ob) => match (&**ob, field) {
+            (Obj::Entry(k, val, map), true) if key.to_java_string() == "value" => {
+                *val.borrow_mut() = v.clone();
+                if let Some(m) = map {
+                    m.borrow_mut().insert(K(k.clone()), v);
+                }
+                Ok(())
+            }
+            _ => Err(Exc::iae(format!(
+                "dynamic setter [{}, {}] not found",
+                o.class_name(),
+                key.to_java_string()
+            ))),
+        },
+        _ => Err(Exc::iae(format!(
+            "dynamic setter [{}, {}] not found",
+            o.class_name(),
+            key.to_java_string()
+        ))),
+    }
+}
+
+/// `v instanceof T`.
+pub fn instance_of(v: &V<'_>, t: &Ty) -> bool {
+    match t {
+        Ty::Def => !v.is_null(),
+        Ty::Bool => matches!(v, V::Bool(_)),
+        Ty::Byte => matches!(v, V::Byte(_)),
+        Ty::Short => matches!(v, V::Short(_)),
+        Ty::Char => matches!(v, V::Char(_)),
+        Ty::Int => matches!(v, V::Int(_)),
+        Ty::Long => matches!(v, V::Long(_)),
+        Ty::Float => matches!(v, V::Float(_)),
+        Ty::Double => matches!(v, V::Double(_)),
+        Ty::Void => false,
+        Ty::Array(_) => matches!(v, V::Array(_)),
+        Ty::Class(c) => builtins::is_instance(v, c),
+    }
+}
+
+fn num_rank(v: &V<'_>) -> Option<u8> {
+    Some(match v {
+        V::Byte(_) | V::Short(_) | V::Char(_) | V::Int(_) => 0,
+        V::Long(_) => 1,
+        V::Float(_) => 2,
+        V::Double(_) => 3,
+        _ => return None,
+    })
+}
+
+/// The value as i64 (integral types).
+pub fn as_i64(v: &V<'_>) -> Option<i64> {
+    Some(match v {
+        V::Byte(x) => *x as i64,
+        V::Short(x) => *x as i64,
+        V::Char(x) => *x as i64,
+        V::Int(x) => *x as i64,
+        V::Long(x) => *x,
+        _ => return None,
+    })
+}
+
+/// The value as f64 (any number).
+pub fn as_f64(v: &V<'_>) -> Option<f64> {
+    Some(match v {
+        V::Float(f) => *f as f64,
+        V::Double(d) => *d,
+        _ => as_i64(v)? as f64,
+    })
+}
+
+fn unary<'a>(op: UnOp, v: V<'a>) -> Res<V<'a>> {
+    match op {
+        UnOp::Not => match v {
+            V::Bool(b) => Ok(V::Bool(!b)),
+            other => Err(Exc::cce(format!(
+                "Cannot cast {} to java.lang.Boolean",
+                other.class_name()
+            ))),
+        },
+        UnOp::BitNot => match num_rank(&v) {
+            Some(0) => Ok(V::Int(!(as_i64(&v).unwrap_or(0) as i32))),
+            Some(1) => Ok(V::Long(!as_i64(&v).unwrap_or(0))),
+            _ => Err(bad_operand("~", &v)),
+        },
+        UnOp::Neg => match (num_rank(&v), &v) {
+            (Some(0), _) => Ok(V::Int((as_i64(&v).unwrap_or(0) as i32).wrapping_neg())),
+            (Some(1), _) => Ok(V::Long(as_i64(&v).unwrap_or(0).wrapping_neg())),
+            (_, V::Float(f)) => Ok(V::Float(-f)),
+            (_, V::Double(d)) => Ok(V::Double(-d)),
+            _ => Err(bad_operand("-", &v)),
+        },
+        UnOp::Plus => match num_rank(&v) {
+            Some(0) => Ok(V::Int(as_i64(&v).unwrap_or(0) as i32)),
+            Some(_) => Ok(v),
+            None => Err(bad_operand("+", &v)),
+        },
+    }
+}
+
+fn bad_operand(op: &str, v: &V<'_>) -> Exc {
+    if v.is_null() {
+        return Exc::npe("Cannot invoke \"Object.getClass()\" because \"unary\" is null");
+    }
+    Exc::cce(format!(
+        "Cannot apply [{op}] operation to type [{}].",
+        v.class_name()
+    ))
+}
+
+fn bad_operands(op: &str, a: &V<'_>, b: &V<'_>) -> Exc {
+    if a.is_null() {
+        return Exc::npe("Cannot invoke \"Object.getClass()\" because \"leftObject\" is null");
+    }
+    if b.is_null() {
+        return Exc::npe("Cannot invoke \"Object.getClass()\" because \"rightObject\" is null");
+    }
+    Exc::cce(format!(
+        "Cannot apply [{op}] operation to types [{}] and [{}].",
+        a.class_name(),
+        b.class_name()
+    ))
+}
+
+/// Java's `==` between def values: numbers compare by value, objects by `equals`.
+pub fn def_equals<'a>(a: &V<'a>, b: &V<'a>) -> bool {
+    if let (Some(ra), Some(rb)) = (num_rank(a), num_rank(b)) {
+        return match ra.max(rb) {
+            0 | 1 => as_i64(a) == as_i64(b),
+            2 => as_f64(a).map(|x| x as f32) == as_f64(b).map(|x| x as f32),
+            _ => as_f64(a) == as_f64(b),
+        };
+    }
+    java_equals(a, b)
+}
+
+fn ref_equals<'a>(a: &V<'a>, b: &V<'a>) -> bool {
+    match (a, b) {
+        (V::List(x), V::List(y)) | (V::Array(x), V::Array(y)) => Rc::ptr_eq(x, y),
+        (V::Map(x), V::Map(y)) => Rc::ptr_eq(x, y),
+        (V::Set(x), V::Set(y)) => Rc::ptr_eq(x, y),
+        (V::DocMap(x), V::DocMap(y)) => std::ptr::eq(*x, *y),
+        (V::Obj(x), V::Obj(y)) => Rc::ptr_eq(x, y),
+        _ => def_equals(a, b),
+    }
+}
+
+/// Applies a binary operator with Java's numeric promotion.
+pub fn binary<'a>(op: BinOp, a: V<'a>, b: V<'a>) -> Res<V<'a>> {
+    use BinOp::*;
+    match op {
+        Eq => return Ok(V::Bool(def_equals(&a, &b))),
+        Ne => return Ok(V::Bool(!def_equals(&a, &b))),
+        RefEq => return Ok(V::Bool(ref_equals(&a, &b))),
+        RefNe => return Ok(V::Bool(!ref_equals(&a, &b))),
+        Find | Match => return builtins::regex_op(op == Match, &a, &b),
+        _ => {}
+    }
+    if op == Add && (matches!(a, V::Str(_)) || matches!(b, V::Str(_))) {
+        let mut s = a.to_java_string();
+        s.push_str(&b.to_java_string());
+        return Ok(V::Str(Rc::from(s)));
+    }
+    if matches!(op, BitAnd | BitOr | Xor)
+        && let (V::Bool(x), V::Bool(y)) = (&a, &b)
+    {
+        return Ok(V::Bool(match op {
+            BitAnd => x & y,
+            BitOr => x | y,
+            _ => x ^ y,
+        }));
+    }
+    let sym = match op {
+        Mul => "*",
+        Div => "/",
+        Rem => "%",
+        Add => "+",
+        Sub => "-",
+        Shl => "<<",
+        Shr => ">>",
+        Ushr => ">>>",
+        Lt => "<",
+        Le => "<=",
+        Gt => ">",
+        Ge => ">=",
+        BitAnd => "&",
+        Xor => "^",
+        BitOr => "|",
+        _ => "?",
+    };
+    let (Some(ra), Some(rb)) = (num_rank(&a), num_rank(&b)) else {
+        return Err(bad_operands(sym, &a, &b));
+    };
+    if matches!(op, Shl | Shr | Ushr) {
+        if ra > 1 || rb > 1 {
+            return Err(bad_operands(sym, &a, &b));
+        }
+        let n = as_i64(&b).unwrap_or(0);
+        let x = as_i64(&a).unwrap_or(0);
+        return Ok(if ra == 0 {
+            let x = x as i32;
+            let n = (n & 31) as u32;
+            V::Int(match op {
+                Shl => x.wrapping_shl(n),
+                Shr => x.wrapping_shr(n),
+                _ => ((x as u32).wrapping_shr(n)) as i32,
+            })
+        } else {
+            let n = (n & 63) as u32;
+            V::Long(match op {
+                Shl => x.wrapping_shl(n),
+                Shr => x.wrapping_shr(n),
+                _ => ((x as u64).wrapping_shr(n)) as i64,
+            })
+        });
+    }
+    let rank = ra.max(rb);
+    if matches!(op, Lt | Le | Gt | Ge) {
+        let r = if rank <= 1 {
+            let (x, y) = (as_i64(&a).unwrap_or(0), as_i64(&b).unwrap_or(0));
+            match op {
+                Lt => x < y,
+                Le => x <= y,
+                Gt => x > y,
+                _ => x >= y,
+            }
+        } else {
+            let (x, y) = (as_f64(&a).unwrap_or(0.0), as_f64(&b).unwrap_or(0.0));
+            match op {
+                Lt => x < y,
+                Le => x <= y,
+                Gt => x > y,
+                _ => x >= y,
+            }
+        };
+        return Ok(V::Bool(r));
+    }
+    match rank {
+        0 | 1 => {
+            let (x, y) = (as_i64(&a).unwrap_or(0), as_i64(&b).unwrap_or(0));
+            if matches!(op, Div | Rem) && y == 0 {
+                return Err(Exc::new("ArithmeticException", "/ by zero"));
+            }
+            if rank == 0 {
+                let (x, y) = (x as i32, y as i32);
+                Ok(V::Int(match op {
+                    Mul => x.wrapping_mul(y),
+                    Div => x.wrapping_div(y),
+                    Rem => x.wrapping_rem(y),
+                    Add => x.wrapping_add(y),
+                    Sub => x.wrapping_sub(y),
+                    BitAnd => x & y,
+                    BitOr => x | y,
+                    Xor => x ^ y,
+                    _ => return Err(bad_operands(sym, &a, &b)),
+                }))
+            } else {
+                Ok(V::Long(match op {
+                    Mul => x.wrapping_mul(y),
+                    Div => x.wrapping_div(y),
+                    Rem => x.wrapping_rem(y),
+                    Add => x.wrapping_add(y),
+                    Sub => x.wrapping_sub(y),
+                    BitAnd => x & y,
+                    BitOr => x | y,
+                    Xor => x ^ y,
+                    _ => return Err(bad_operands(sym, &a, &b)),
+                }))
+            }
+        }
+        2 => {
+            let (x, y) = (
+                as_f64(&a).unwrap_or(0.0) as f32,
+                as_f64(&b).unwrap_or(0.0) as f32,
+            );
+            Ok(V::Float(match op {
+                Mul => x * y,
+                Div => x / y,
+                Rem => x % y,
+                Add => x + y,
+                Sub => x - y,
+                _ => return Err(bad_operands(sym, &a, &b)),
+            }))
+        }
+        _ => {
+            let (x, y) = (as_f64(&a).unwrap_or(0.0), as_f64(&b).unwrap_or(0.0));
+            Ok(V::Double(match op {
+                Mul => x * y,
+                Div => x / y,
+                Rem => x % y,
+                Add => x + y,
+                Sub => x - y,
+                _ => return Err(bad_operands(sym, &a, &b)),
+            }))
+        }
+    }
+}
+
+fn java_name(t: &Ty) -> String {
+    match t {
+        Ty::Def => "def".into(),
+        Ty::Void => "void".into(),
+        Ty::Bool => "boolean".into(),
+        Ty::Byte => "byte".into(),
+        Ty::Short => "short".into(),
+        Ty::Char => "char".into(),
+        Ty::Int => "int".into(),
+        Ty::Long => "long".into(),
+        Ty::Float => "float".into(),
+        Ty::Double => "double".into(),
+        Ty::Class(c) => builtins::class_java_name(c).to_string(),
+        Ty::Array(e) => format!("{}[]", java_name(e)),
+    }
+}
+
+/// Converts a value to a declared type: implicit (assignment) or explicit (cast).
+pub fn convert<'a>(v: V<'a>, t: &Ty, explicit: bool) -> Res<V<'a>> {
+    let fail = |v: &V<'_>| {
+        Exc::cce(format!(
+            "Cannot cast {} to {}",
+            v.class_name(),
+            java_name(t)
+        ))
+    };
+    let numeric = |v: &V<'a>| -> Option<(i64, f64, u8)> {
+        let r = num_rank(v)?;
+        Some((as_i64(v).unwrap_or(0), as_f64(v).unwrap_or(0.0), r))
+    };
+    match t {
+        Ty::Def | Ty::Void => Ok(v),
+        Ty::Bool => match v {
+            V::Bool(_) => Ok(v),
+            V::Null => Err(Exc::npe("Cannot unbox null value to boolean")),
+            _ => Err(fail(&v)),
+        },
+        Ty::Byte | Ty::Short | Ty::Char | Ty::Int | Ty::Long | Ty::Float | Ty::Double => {
+            if v.is_null() {
+                return Err(Exc::npe(format!(
+                    "Cannot unbox null value to {}",
+                    java_name(t)
+                )));
+            }
+            if explicit
+                && *t == Ty::Char
+                && let V::Str(s) = &v
+            {
+                let units: Vec<u16> = s.encode_utf16().collect();
+                return match units.as_slice() {
+                    [c] => Ok(V::Char(*c)),
+                    _ => Err(Exc::cce(
+                        "cannot cast java.lang.String with length not equal to one to char",
+                    )),
+                };
+            }
+            let Some((i, f, rank)) = numeric(&v) else {
+                return Err(fail(&v));
+            };
+            let is_float = matches!(v, V::Float(_) | V::Double(_));
+            let target_rank = match t {
+                Ty::Long => 1,
+                Ty::Float => 2,
+                Ty::Double => 3,
+                _ => 0,
+            };
+            // Implicit conversions only widen (char/byte/short → int also allowed).
+            if !explicit {
+                let ok = match t {
+                    Ty::Int => matches!(v, V::Int(_) | V::Short(_) | V::Byte(_) | V::Char(_)),
+                    Ty::Byte => matches!(v, V::Byte(_)),
+                    Ty::Short => matches!(v, V::Short(_) | V::Byte(_)),
+                    Ty::Char => matches!(v, V::Char(_)),
+                    _ => rank <= target_rank,
+                };
+                if !ok {
+                    return Err(fail(&v));
+                }
+            }
+            let as_int = |f: f64| -> i64 { if f.is_nan() { 0 } else { f as i64 } };
+            Ok(match t {
+                Ty::Byte => V::Byte(if is_float {
+                    as_int(f) as i32 as i8
+                } else {
+                    i as i8
+                }),
+                Ty::Short => V::Short(if is_float {
+                    as_int(f) as i32 as i16
+                } else {
+                    i as i16
+                }),
+                Ty::Char => V::Char(if is_float {
+                    as_int(f) as i32 as u16
+                } else {
+                    i as u16
+                }),
+                Ty::Int => V::Int(if is_float { f as i32 } else { i as i32 }),
+                Ty::Long => V::Long(if is_float { f as i64 } else { i }),
+                Ty::Float => V::Float(f as f32),
+                _ => V::Double(f),
+            })
+        }
+        Ty::Class(c) => {
+            if v.is_null() || builtins::is_instance(&v, c) {
+                return Ok(v);
+            }
+            // Boxing conversions between number classes are not implicit in Java.
+            Err(fail(&v))
+        }
+        Ty::Array(_) => match v {
+            V::Null | V::Array(_) => Ok(v),
+            _ => Err(fail(&v)),
+        },
+    }
+}

@@ -1,0 +1,1257 @@
+//! Parser: tokens to a [`Program`], by recursive descent for statements and precedence climbing
+//! for binary operators (PainlessParser.g4). Names are resolved here, so unknown variables,
+//! classes and methods are compile errors.
+
+use super::CompileError;
+use super::ast::*;
+use super::builtins;
+use super::lex::{Tok, Token};
+use super::regex::JavaRegex;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Deepest nesting of expressions and blocks accepted (keeps evaluation off the stack limit).
+const MAX_DEPTH: usize = 60;
+
+struct Parser<'a> {
+    toks: &'a [Token],
+    i: usize,
+    depth: usize,
+    scopes: Vec<Vec<String>>,
+    functions: HashSet<String>,
+    local_calls: Vec<(String, usize)>,
+}
+
+type R<T> = Result<T, CompileError>;
+
+/// Parses a whole script; `globals` are the names in scope for the main body (`ctx`, `params`).
+pub fn parse(toks: &[Token], globals: &[&str]) -> R<Program> {
+    let mut p = Parser {
+        toks,
+        i: 0,
+        depth: 0,
+        scopes: vec![],
+        functions: HashSet::new(),
+        local_calls: vec![],
+    };
+    // Functions come first: `decltype ID ( ...`.
+    let mut functions = Vec::new();
+    while p.is_function_start() {
+        let f = p.function()?;
+        if !p.functions.insert(f.name.clone()) {
+            return Err(CompileError::new(
+                p.pos(),
+                format!("illegal duplicate functions [{}]", f.name),
+            ));
+        }
+        functions.push(Arc::new(f));
+    }
+    p.scopes
+        .push(globals.iter().map(|s| s.to_string()).collect());
+    let mut body = Vec::new();
+    while !p.at_eof() {
+        body.push(p.statement()?);
+    }
+    for (name, pos) in &p.local_calls {
+        if !p.functions.contains(name) && !builtins::is_global_function(name) {
+            return Err(CompileError::new(
+                *pos,
+                format!("Unknown call [{name}] with [?] arguments."),
+            ));
+        }
+    }
+    Ok(Program { functions, body })
+}
+
+impl<'a> Parser<'a> {
+    fn tok(&self) -> &Tok {
+        self.toks.get(self.i).map_or(&Tok::Eof, |t| &t.tok)
+    }
+    fn peek(&self, n: usize) -> &Tok {
+        self.toks.get(self.i + n).map_or(&Tok::Eof, |t| &t.tok)
+    }
+    fn pos(&self) -> usize {
+        self.toks
+            .get(self.i)
+            .or(self.toks.last())
+            .map_or(0, |t| t.pos)
+    }
+    fn at_eof(&self) -> bool {
+        matches!(self.tok(), Tok::Eof)
+    }
+    fn is_sym(&self, s: &str) -> bool {
+        matches!(self.tok(), Tok::Sym(x) if *x == s)
+    }
+    fn is_kw(&self, s: &str) -> bool {
+        matches!(self.tok(), Tok::Kw(x) if *x == s)
+    }
+    fn eat_sym(&mut self, s: &str) -> bool {
+        if self.is_sym(s) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn eat_kw(&mut self, s: &str) -> bool {
+        if self.is_kw(s) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn unexpected(&self) -> CompileError {
+        let what = match self.tok() {
+            Tok::Eof => "end of script".to_string(),
+            Tok::Id(s) | Tok::DotInt(s) => format!("[{s}]"),
+            Tok::Int(s, ..) | Tok::Dec(s, _) => format!("[{s}]"),
+            Tok::Str(s) => format!("string ['{s}']"),
+            Tok::Regex(s, _) => format!("regex [/{s}/]"),
+            Tok::Sym(s) | Tok::Kw(s) => format!("[{s}]"),
+        };
+        CompileError::new(self.pos(), format!("unexpected token {what}"))
+    }
+    fn expect_sym(&mut self, s: &str) -> R<()> {
+        if self.eat_sym(s) {
+            Ok(())
+        } else {
+            let e = self.unexpected();
+            Err(CompileError::new(
+                e.offset,
+                format!("{}, expected [{s}]", e.message),
+            ))
+        }
+    }
+    fn ident(&mut self) -> R<String> {
+        match self.tok() {
+            Tok::Id(s) => {
+                let s = s.clone();
+                self.i += 1;
+                Ok(s)
+            }
+            _ => Err(self.unexpected()),
+        }
+    }
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(CompileError::new(
+                self.pos(),
+                "script is nested too deeply".to_string(),
+            ));
+        }
+        Ok(())
+    }
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn declare(&mut self, name: &str, pos: usize) -> R<()> {
+        if self.is_declared(name) {
+            return Err(CompileError::new(
+                pos,
+                format!("variable [{name}] is already defined"),
+            ));
+        }
+        if let Some(s) = self.scopes.last_mut() {
+            s.push(name.to_string());
+        }
+        Ok(())
+    }
+    fn is_declared(&self, name: &str) -> bool {
+        self.scopes.iter().any(|s| s.iter().any(|n| n == name))
+    }
+
+    // ---- types ----
+
+    /// Length in tokens of a type starting at offset `n` (without array dims), if one is there.
+    fn type_len_at(&self, n: usize) -> Option<usize> {
+        let Tok::Id(name) = self.peek(n) else {
+            return None;
+        };
+        if name == "java" || name == "org" {
+            // A fully qualified name: the longest dotted run that names a class.
+            let mut full = name.clone();
+            let mut best = None;
+            let mut k = 1;
+            while let (Tok::Sym("."), Tok::Id(part)) = (self.peek(n + k), self.peek(n + k + 1)) {
+                full.push('.');
+                full.push_str(part);
+                k += 2;
+                if builtins::class_name(&full).is_some() {
+                    best = Some(k);
+                }
+            }
+            return best;
+        }
+        if let (Tok::Sym("."), Tok::Id(inner)) = (self.peek(n + 1), self.peek(n + 2))
+            && builtins::class_name(&format!("{name}.{inner}")).is_some()
+        {
+            return Some(3);
+        }
+        if builtins::primitive(name).is_some() || builtins::class_name(name).is_some() {
+            Some(1)
+        } else {
+            None
+        }
+    }
+
+    /// Length of a declaration type with `[]` dims at offset `n`.
+    fn decltype_len_at(&self, n: usize) -> Option<usize> {
+        let mut len = self.type_len_at(n)?;
+        while matches!(self.peek(n + len), Tok::Sym("["))
+            && matches!(self.peek(n + len + 1), Tok::Sym("]"))
+        {
+            len += 2;
+        }
+        Some(len)
+    }
+
+    fn base_type(&mut self) -> R<Ty> {
+        let pos = self.pos();
+        let Some(len) = self.type_len_at(0) else {
+            return match self.tok() {
+                Tok::Id(name) => Err(CompileError::new(
+                    pos,
+                    format!("cannot resolve type [{name}] (not supported)"),
+                )),
+                _ => Err(self.unexpected()),
+            };
+        };
+        let mut name = String::new();
+        for k in 0..len {
+            match self.peek(k) {
+                Tok::Id(s) => name.push_str(s),
+                _ => name.push('.'),
+            }
+        }
+        let name = builtins::class_name(&name).map_or(name, str::to_string);
+        self.i += len;
+        if let Some(t) = builtins::primitive(&name) {
+            return Ok(t);
+        }
+        builtins::class_name(&name)
+            .map(Ty::Class)
+            .ok_or_else(|| CompileError::new(pos, format!("cannot resolve type [{name}]")))
+    }
+
+    fn decltype(&mut self) -> R<Ty> {
+        let mut t = self.base_type()?;
+        while self.is_sym("[") && matches!(self.peek(1), Tok::Sym("]")) {
+            self.i += 2;
+            t = Ty::Array(Box::new(t));
+        }
+        Ok(t)
+    }
+
+    // ---- functions ----
+
+    fn is_function_start(&self) -> bool {
+        let Some(len) = self
+            .decltype_len_at(0)
+            .or_else(|| matches!(self.tok(), Tok::Id(s) if s == "void").then_some(1))
+        else {
+            return false;
+        };
+        matches!(self.peek(len), Tok::Id(_)) && matches!(self.peek(len + 1), Tok::Sym("("))
+    }
+
+    fn function(&mut self) -> R<Function> {
+        let ret = if matches!(self.tok(), Tok::Id(s) if s == "void") {
+            self.i += 1;
+            Ty::Void
+        } else {
+            self.decltype()?
+        };
+        let name = self.ident()?;
+        self.expect_sym("(")?;
+        let mut params = Vec::new();
+        let mut scope = Vec::new();
+        if !self.eat_sym(")") {
+            loop {
+                let t = self.decltype()?;
+                let n = self.ident()?;
+                scope.push(n.clone());
+                params.push((t, n));
+                if self.eat_sym(")") {
+                    break;
+                }
+                self.expect_sym(",")?;
+            }
+        }
+        // Painless functions see only their parameters, not `ctx` or `params`.
+        let saved = std::mem::take(&mut self.scopes);
+        self.scopes.push(scope);
+        let body = self.block();
+        self.scopes = saved;
+        Ok(Function {
+            name,
+            ret,
+            params,
+            body: body?,
+        })
+    }
+
+    // ---- statements ----
+
+    fn block(&mut self) -> R<Vec<Stmt>> {
+        self.expect_sym("{")?;
+        self.enter()?;
+        self.scopes.push(vec![]);
+        let mut out = Vec::new();
+        let r = loop {
+            if self.eat_sym("}") {
+                break Ok(());
+            }
+            if self.at_eof() {
+                break Err(self.unexpected());
+            }
+            match self.statement() {
+                Ok(s) => out.push(s),
+                Err(e) => break Err(e),
+            }
+        };
+        self.scopes.pop();
+        self.leave();
+        r.map(|_| out)
+    }
+
+    /// A loop or branch body: a block or a single statement (own scope).
+    fn trailer(&mut self) -> R<Vec<Stmt>> {
+        if self.is_sym("{") {
+            return self.block();
+        }
+        self.scopes.push(vec![]);
+        let s = self.statement();
+        self.scopes.pop();
+        Ok(vec![s?])
+    }
+
+    /// Ends a simple statement: `;`, or nothing before `}` / end of script.
+    fn end_stmt(&mut self) -> R<()> {
+        if self.eat_sym(";") || self.is_sym("}") || self.at_eof() {
+            Ok(())
+        } else {
+            let e = self.unexpected();
+            Err(CompileError::new(
+                e.offset,
+                format!("{}, expected [;]", e.message),
+            ))
+        }
+    }
+
+    fn is_decl_start(&self) -> bool {
+        match self.decltype_len_at(0) {
+            Some(len) => matches!(self.peek(len), Tok::Id(_)),
+            None => false,
+        }
+    }
+
+    fn statement(&mut self) -> R<Stmt> {
+        self.enter()?;
+        let r = self.statement_inner();
+        self.leave();
+        r
+    }
+
+    fn statement_inner(&mut self) -> R<Stmt> {
+        let pos = self.pos();
+        let kind = if self.eat_kw("if") {
+            // `else if` chains are read iteratively so long chains do not nest the parser.
+            let mut arms = Vec::new();
+            let mut arm_pos = pos;
+            let els = loop {
+                self.expect_sym("(")?;
+                let c = self.expr()?;
+                self.expect_sym(")")?;
+                let then = self.trailer()?;
+                arms.push((arm_pos, c, then));
+                if !self.eat_kw("else") {
+                    break None;
+                }
+                if self.is_kw("if") {
+                    arm_pos = self.pos();
+                    self.i += 1;
+                    continue;
+                }
+                break Some(self.trailer()?);
+            };
+            let mut els = els;
+            let mut last = None;
+            while let Some((p, c, then)) = arms.pop() {
+                if arms.is_empty() {
+                    last = Some(StmtKind::If(c, then, els.take()));
+                } else {
+                    els = Some(vec![Stmt {
+                        kind: StmtKind::If(c, then, els.take()),
+                        pos: p,
+                    }]);
+                }
+            }
+            last.ok_or_else(|| self.unexpected())?
+        } else if self.eat_kw("while") {
+            self.expect_sym("(")?;
+            let c = self.expr()?;
+            self.expect_sym(")")?;
+            let body = if self.eat_sym(";") {
+                vec![]
+            } else {
+                self.trailer()?
+            };
+            StmtKind::While(c, body)
+        } else if self.eat_kw("for") {
+            return self.for_stmt(pos);
+        } else if self.eat_kw("try") {
+            let body = self.block()?;
+            let mut catches = Vec::new();
+            while self.eat_kw("catch") {
+                self.expect_sym("(")?;
+                let tpos = self.pos();
+                let t = self.base_type()?;
+                let Ty::Class(class) = t else {
+                    return Err(CompileError::new(tpos, "invalid catch type"));
+                };
+                if !builtins::is_exception_class(class) {
+                    return Err(CompileError::new(
+                        tpos,
+                        format!("invalid catch type [{class}]"),
+                    ));
+                }
+                let npos = self.pos();
+                let name = self.ident()?;
+                self.expect_sym(")")?;
+                self.scopes.push(vec![]);
+                self.declare(&name, npos)?;
+                let b = self.block();
+                self.scopes.pop();
+                catches.push(Catch {
+                    class,
+                    name,
+                    body: b?,
+                });
+            }
+            if catches.is_empty() {
+                return Err(CompileError::new(self.pos(), "try without catch"));
+            }
+            StmtKind::Try(body, catches)
+        } else if self.is_sym("{") {
+            StmtKind::Block(self.block()?)
+        } else if self.eat_sym(";") {
+            StmtKind::Block(vec![])
+        } else {
+            let k = self.dstatement()?;
+            self.end_stmt()?;
+            k
+        };
+        Ok(Stmt { kind, pos })
+    }
+
+    fn dstatement(&mut self) -> R<StmtKind> {
+        if self.eat_kw("do") {
+            let body = self.block()?;
+            if !self.eat_kw("while") {
+                return Err(self.unexpected());
+            }
+            self.expect_sym("(")?;
+            let c = self.expr()?;
+            self.expect_sym(")")?;
+            return Ok(StmtKind::DoWhile(body, c));
+        }
+        if self.eat_kw("continue") {
+            return Ok(StmtKind::Continue);
+        }
+        if self.eat_kw("break") {
+            return Ok(StmtKind::Break);
+        }
+        if self.eat_kw("return") {
+            if self.is_sym(";") || self.is_sym("}") || self.at_eof() {
+                return Ok(StmtKind::Return(None));
+            }
+            return Ok(StmtKind::Return(Some(self.expr()?)));
+        }
+        if self.eat_kw("throw") {
+            return Ok(StmtKind::Throw(self.expr()?));
+        }
+        if self.is_decl_start() {
+            return self.declaration();
+        }
+        Ok(StmtKind::Expr(self.expr()?))
+    }
+
+    fn declaration(&mut self) -> R<StmtKind> {
+        let t = self.decltype()?;
+        let mut vars = Vec::new();
+        loop {
+            let npos = self.pos();
+            let name = self.ident()?;
+            let init = if self.eat_sym("=") {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            self.declare(&name, npos)?;
+            vars.push((name, init));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(StmtKind::Decl(t, vars))
+    }
+
+    fn for_stmt(&mut self, pos: usize) -> R<Stmt> {
+        self.expect_sym("(")?;
+        self.scopes.push(vec![]);
+        let r = self.for_rest(pos);
+        self.scopes.pop();
+        r
+    }
+
+    fn for_rest(&mut self, pos: usize) -> R<Stmt> {
+        // for (x in e)
+        if matches!(self.tok(), Tok::Id(_)) && matches!(self.peek(1), Tok::Kw("in")) {
+            let npos = self.pos();
+            let name = self.ident()?;
+            self.i += 1;
+            let e = self.expr()?;
+            self.expect_sym(")")?;
+            self.declare(&name, npos)?;
+            let body = self.trailer()?;
+            return Ok(Stmt {
+                kind: StmtKind::Each(Ty::Def, name, e, body),
+                pos,
+            });
+        }
+        // for (T x : e)
+        if let Some(len) = self.decltype_len_at(0)
+            && matches!(self.peek(len), Tok::Id(_))
+            && matches!(self.peek(len + 1), Tok::Sym(":"))
+        {
+            let t = self.decltype()?;
+            let npos = self.pos();
+            let name = self.ident()?;
+            self.i += 1;
+            let e = self.expr()?;
+            self.expect_sym(")")?;
+            self.declare(&name, npos)?;
+            let body = self.trailer()?;
+            return Ok(Stmt {
+                kind: StmtKind::Each(t, name, e, body),
+                pos,
+            });
+        }
+        let init = if self.is_sym(";") {
+            None
+        } else {
+            let ipos = self.pos();
+            let k = if self.is_decl_start() {
+                self.declaration()?
+            } else {
+                StmtKind::Expr(self.expr()?)
+            };
+            Some(Box::new(Stmt { kind: k, pos: ipos }))
+        };
+        self.expect_sym(";")?;
+        let cond = if self.is_sym(";") {
+            None
+        } else {
+            Some(self.expr()?)
+        };
+        self.expect_sym(";")?;
+        let after = if self.is_sym(")") {
+            None
+        } else {
+            Some(self.expr()?)
+        };
+        self.expect_sym(")")?;
+        let body = if self.eat_sym(";") {
+            vec![]
+        } else {
+            self.trailer()?
+        };
+        Ok(Stmt {
+            kind: StmtKind::For(init, cond, after, body),
+            pos,
+        })
+    }
+
+    // ---- expressions ----
+
+    fn expr(&mut self) -> R<Expr> {
+        self.enter()?;
+        let r = self.expr_prec(0);
+        self.leave();
+        r
+    }
+
+    fn binop(&self) -> Option<(u8, BinOp)> {
+        let Tok::Sym(s) = self.tok() else {
+            return None;
+        };
+        Some(match *s {
+            "*" => (13, BinOp::Mul),
+            "/" => (13, BinOp::Div),
+            "%" => (13, BinOp::Rem),
+            "+" => (12, BinOp::Add),
+            "-" => (12, BinOp::Sub),
+            "=~" => (11, BinOp::Find),
+            "==~" => (11, BinOp::Match),
+            "<<" => (10, BinOp::Shl),
+            ">>" => (10, BinOp::Shr),
+            ">>>" => (10, BinOp::Ushr),
+            "<" => (9, BinOp::Lt),
+            "<=" => (9, BinOp::Le),
+            ">" => (9, BinOp::Gt),
+            ">=" => (9, BinOp::Ge),
+            "==" => (7, BinOp::Eq),
+            "===" => (7, BinOp::RefEq),
+            "!=" => (7, BinOp::Ne),
+            "!==" => (7, BinOp::RefNe),
+            "&" => (6, BinOp::BitAnd),
+            "^" => (5, BinOp::Xor),
+            "|" => (4, BinOp::BitOr),
+            _ => return None,
+        })
+    }
+
+    fn assign_op(&self) -> Option<Option<BinOp>> {
+        let Tok::Sym(s) = self.tok() else {
+            return None;
+        };
+        Some(match *s {
+            "=" => None,
+            "+=" => Some(BinOp::Add),
+            "-=" => Some(BinOp::Sub),
+            "*=" => Some(BinOp::Mul),
+            "/=" => Some(BinOp::Div),
+            "%=" => Some(BinOp::Rem),
+            "&=" => Some(BinOp::BitAnd),
+            "^=" => Some(BinOp::Xor),
+            "|=" => Some(BinOp::BitOr),
+            "<<=" => Some(BinOp::Shl),
+            ">>=" => Some(BinOp::Shr),
+            ">>>=" => Some(BinOp::Ushr),
+            _ => return None,
+        })
+    }
+
+    /// Precedence climbing. Levels: 0 assignment, 1 `?:`/elvis, 2 `||`, 3 `&&`, 4.. binary ops.
+    fn expr_prec(&mut self, min: u8) -> R<Expr> {
+        let mut lhs = self.unary()?;
+        loop {
+            let pos = lhs.pos;
+            if let Some((prec, op)) = self.binop() {
+                if prec < min {
+                    break;
+                }
+                self.i += 1;
+                let rhs = self.expr_prec(prec + 1)?;
+                lhs = Expr {
+                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    pos,
+                };
+                continue;
+            }
+            if self.is_kw("instanceof") {
+                if 8 < min {
+                    break;
+                }
+                self.i += 1;
+                let t = self.decltype()?;
+                lhs = Expr {
+                    kind: ExprKind::InstanceOf(Box::new(lhs), t),
+                    pos,
+                };
+                continue;
+            }
+            if self.is_sym("&&") && min <= 3 {
+                self.i += 1;
+                let rhs = self.expr_prec(4)?;
+                lhs = Expr {
+                    kind: ExprKind::And(Box::new(lhs), Box::new(rhs)),
+                    pos,
+                };
+                continue;
+            }
+            if self.is_sym("||") && min <= 2 {
+                self.i += 1;
+                let rhs = self.expr_prec(3)?;
+                lhs = Expr {
+                    kind: ExprKind::Or(Box::new(lhs), Box::new(rhs)),
+                    pos,
+                };
+                continue;
+            }
+            if self.is_sym("?") && min <= 1 {
+                self.i += 1;
+                let a = self.expr()?;
+                self.expect_sym(":")?;
+                let b = self.expr_prec(1)?;
+                lhs = Expr {
+                    kind: ExprKind::Cond(Box::new(lhs), Box::new(a), Box::new(b)),
+                    pos,
+                };
+                continue;
+            }
+            if self.is_sym("?:") && min <= 1 {
+                self.i += 1;
+                let b = self.expr_prec(1)?;
+                lhs = Expr {
+                    kind: ExprKind::Elvis(Box::new(lhs), Box::new(b)),
+                    pos,
+                };
+                continue;
+            }
+            if let Some(op) = self.assign_op()
+                && min == 0
+            {
+                if !matches!(
+                    lhs.kind,
+                    ExprKind::Var(_) | ExprKind::Field { .. } | ExprKind::Index { .. }
+                ) {
+                    return Err(CompileError::new(
+                        self.pos(),
+                        "invalid assignment: cannot assign a value to this expression",
+                    ));
+                }
+                self.i += 1;
+                let rhs = self.expr_prec(0)?;
+                lhs = Expr {
+                    kind: ExprKind::Assign {
+                        target: Box::new(lhs),
+                        op,
+                        value: Box::new(rhs),
+                    },
+                    pos,
+                };
+                continue;
+            }
+            break;
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> R<Expr> {
+        self.enter()?;
+        let r = self.unary_inner();
+        self.leave();
+        r
+    }
+
+    fn unary_inner(&mut self) -> R<Expr> {
+        let pos = self.pos();
+        if self.is_sym("++") || self.is_sym("--") {
+            let delta = if self.is_sym("++") { 1 } else { -1 };
+            self.i += 1;
+            let target = self.chain()?;
+            check_assignable(&target)?;
+            return Ok(Expr {
+                kind: ExprKind::IncDec {
+                    target: Box::new(target),
+                    pre: true,
+                    delta,
+                },
+                pos,
+            });
+        }
+        if self.is_sym("-")
+            && let Tok::Int(digits, radix, suffix) = self.peek(1).clone()
+            && !matches!(self.peek(2), Tok::Sym("." | "?." | "["))
+        {
+            self.i += 2;
+            return Ok(Expr {
+                kind: int_literal(&format!("-{digits}"), radix, suffix, pos)?,
+                pos,
+            });
+        }
+        let op = match self.tok() {
+            Tok::Sym("!") => Some(UnOp::Not),
+            Tok::Sym("~") => Some(UnOp::BitNot),
+            Tok::Sym("-") => Some(UnOp::Neg),
+            Tok::Sym("+") => Some(UnOp::Plus),
+            _ => None,
+        };
+        if let Some(op) = op {
+            self.i += 1;
+            let e = self.unary()?;
+            return Ok(Expr {
+                kind: ExprKind::Unary(op, Box::new(e)),
+                pos,
+            });
+        }
+        // Cast: `(T) unary`.
+        if self.is_sym("(")
+            && let Some(len) = self.decltype_len_at(1)
+            && matches!(self.peek(1 + len), Tok::Sym(")"))
+        {
+            self.i += 1;
+            let t = self.decltype()?;
+            self.expect_sym(")")?;
+            let e = self.unary()?;
+            return Ok(Expr {
+                kind: ExprKind::Cast(t, Box::new(e)),
+                pos,
+            });
+        }
+        let e = self.chain()?;
+        if self.is_sym("++") || self.is_sym("--") {
+            let delta = if self.is_sym("++") { 1 } else { -1 };
+            check_assignable(&e)?;
+            self.i += 1;
+            return Ok(Expr {
+                kind: ExprKind::IncDec {
+                    target: Box::new(e),
+                    pre: false,
+                    delta,
+                },
+                pos,
+            });
+        }
+        Ok(e)
+    }
+
+    fn chain(&mut self) -> R<Expr> {
+        let e = self.primary()?;
+        self.chain_from(e)
+    }
+
+    fn arguments(&mut self) -> R<Vec<Expr>> {
+        self.expect_sym("(")?;
+        let mut args = Vec::new();
+        if self.eat_sym(")") {
+            return Ok(args);
+        }
+        loop {
+            args.push(self.expr()?);
+            if self.eat_sym(")") {
+                return Ok(args);
+            }
+            self.expect_sym(",")?;
+        }
+    }
+
+    /// Is there a lambda here: `x ->`, `(a, b) ->`, `(T a) ->`, `() ->`?
+    fn lambda_ahead(&self) -> bool {
+        if matches!(self.tok(), Tok::Id(_)) && matches!(self.peek(1), Tok::Sym("->")) {
+            return true;
+        }
+        if !self.is_sym("(") {
+            return false;
+        }
+        let mut n = 1;
+        loop {
+            match self.peek(n) {
+                Tok::Sym(")") => return matches!(self.peek(n + 1), Tok::Sym("->")),
+                Tok::Id(_) | Tok::Sym(",") | Tok::Sym(".") | Tok::Sym("[") | Tok::Sym("]") => {
+                    n += 1
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    fn lambda(&mut self) -> R<Expr> {
+        let pos = self.pos();
+        let mut params = Vec::new();
+        let mut parse_param = |p: &mut Self| -> R<()> {
+            let t = if p.decltype_len_at(0).is_some() && matches!(p.peek(1), Tok::Id(_)) {
+                p.decltype()?
+            } else {
+                Ty::Def
+            };
+            let n = p.ident()?;
+            params.push((t, n));
+            Ok(())
+        };
+        if self.eat_sym("(") {
+            if !self.eat_sym(")") {
+                loop {
+                    parse_param(self)?;
+                    if self.eat_sym(")") {
+                        break;
+                    }
+                    self.expect_sym(",")?;
+                }
+            }
+        } else {
+            parse_param(self)?;
+        }
+        self.expect_sym("->")?;
+        // Lambdas see the enclosing scope (captures) plus their parameters.
+        self.scopes
+            .push(params.iter().map(|(_, n)| n.clone()).collect());
+        let body = if self.is_sym("{") {
+            self.block()
+        } else {
+            self.expr().map(|e| {
+                let p = e.pos;
+                vec![Stmt {
+                    kind: StmtKind::Return(Some(e)),
+                    pos: p,
+                }]
+            })
+        };
+        self.scopes.pop();
+        Ok(Expr {
+            kind: ExprKind::Lambda(Arc::new(Lambda {
+                params,
+                body: body?,
+            })),
+            pos,
+        })
+    }
+
+    fn primary(&mut self) -> R<Expr> {
+        let pos = self.pos();
+        if self.lambda_ahead() {
+            return self.lambda();
+        }
+        let tok = self.tok().clone();
+        let kind = match tok {
+            Tok::Sym("(") => {
+                self.i += 1;
+                let e = self.expr()?;
+                self.expect_sym(")")?;
+                return Ok(e);
+            }
+            Tok::Int(digits, radix, suffix) => {
+                self.i += 1;
+                int_literal(&digits, radix, suffix, pos)?
+            }
+            Tok::Dec(text, suffix) => {
+                self.i += 1;
+                match suffix {
+                    Some('f' | 'F') => ExprKind::Float(text.parse().map_err(|_| {
+                        CompileError::new(pos, format!("Invalid float constant [{text}]."))
+                    })?),
+                    _ => ExprKind::Double(text.parse().map_err(|_| {
+                        CompileError::new(pos, format!("Invalid double constant [{text}]."))
+                    })?),
+                }
+            }
+            Tok::Str(s) => {
+                self.i += 1;
+                ExprKind::Str(Arc::from(s.as_str()))
+            }
+            Tok::Regex(p, flags) => {
+                self.i += 1;
+                let re = JavaRegex::new(&p, &flags).map_err(|e| {
+                    CompileError::new(pos, format!("invalid regular expression [{p}]: {e}"))
+                })?;
+                ExprKind::Regex(Arc::new(re))
+            }
+            Tok::Kw("true") => {
+                self.i += 1;
+                ExprKind::Bool(true)
+            }
+            Tok::Kw("false") => {
+                self.i += 1;
+                ExprKind::Bool(false)
+            }
+            Tok::Kw("null") => {
+                self.i += 1;
+                ExprKind::Null
+            }
+            Tok::Kw("this") if matches!(self.peek(1), Tok::Sym("::")) => {
+                self.i += 2;
+                let name = self.ident()?;
+                self.local_calls.push((name.clone(), pos));
+                ExprKind::FuncRef(Arc::new(FuncRef::Local(name)))
+            }
+            Tok::Kw("new") => {
+                self.i += 1;
+                return self.new_expr(pos);
+            }
+            Tok::Sym("[") => {
+                self.i += 1;
+                return self.list_or_map(pos);
+            }
+            Tok::Id(name) => {
+                // A type: static call/field, or a method reference.
+                if let Some(len) = self.decltype_len_at(0)
+                    && matches!(self.peek(len), Tok::Sym("::"))
+                {
+                    let t = self.decltype()?;
+                    self.i += 1;
+                    let Ty::Class(class) = t else {
+                        return Err(CompileError::new(pos, "unsupported method reference"));
+                    };
+                    if self.eat_kw("new") {
+                        ExprKind::FuncRef(Arc::new(FuncRef::New(class)))
+                    } else {
+                        let m = self.ident()?;
+                        ExprKind::FuncRef(Arc::new(FuncRef::Class(class, m)))
+                    }
+                } else if !self.is_declared(&name)
+                    && let Some(len) = self.type_len_at(0)
+                    && matches!(self.peek(len), Tok::Sym("."))
+                {
+                    let t = self.base_type()?;
+                    let Ty::Class(class) = t else {
+                        return Err(self.unexpected());
+                    };
+                    self.i += 1;
+                    let mpos = self.pos();
+                    let m = self.ident()?;
+                    if self.is_sym("(") {
+                        let args = self.arguments()?;
+                        if !builtins::is_known_static(class, &m, args.len()) {
+                            return Err(CompileError::new(
+                                mpos,
+                                format!(
+                                    "static method [{class}, {m}/{}] not found (not supported)",
+                                    args.len()
+                                ),
+                            ));
+                        }
+                        ExprKind::StaticCall(class, m, args)
+                    } else {
+                        if !builtins::is_known_static_field(class, &m) {
+                            return Err(CompileError::new(
+                                mpos,
+                                format!("static field [{class}.{m}] not found (not supported)"),
+                            ));
+                        }
+                        ExprKind::StaticField(class, m)
+                    }
+                } else if matches!(self.peek(1), Tok::Sym("::")) {
+                    self.i += 2;
+                    if !self.is_declared(&name) {
+                        return Err(CompileError::new(
+                            pos,
+                            format!("cannot resolve symbol [{name}]"),
+                        ));
+                    }
+                    let m = self.ident()?;
+                    ExprKind::FuncRef(Arc::new(FuncRef::Capture(name, m)))
+                } else if matches!(self.peek(1), Tok::Sym("(")) {
+                    self.i += 1;
+                    let args = self.arguments()?;
+                    self.local_calls.push((name.clone(), pos));
+                    ExprKind::LocalCall(name, args)
+                } else {
+                    if !self.is_declared(&name) {
+                        let hint = if name.starts_with(char::is_uppercase) {
+                            " (class not supported)"
+                        } else {
+                            ""
+                        };
+                        return Err(CompileError::new(
+                            pos,
+                            format!("cannot resolve symbol [{name}]{hint}"),
+                        ));
+                    }
+                    self.i += 1;
+                    ExprKind::Var(name)
+                }
+            }
+            _ => return Err(self.unexpected()),
+        };
+        Ok(Expr { kind, pos })
+    }
+
+    fn new_expr(&mut self, pos: usize) -> R<Expr> {
+        let tpos = self.pos();
+        let t = self.base_type()?;
+        if self.is_sym("[") {
+            if matches!(self.peek(1), Tok::Sym("]")) {
+                let mut et = t;
+                self.i += 2;
+                while self.is_sym("[") && matches!(self.peek(1), Tok::Sym("]")) {
+                    self.i += 2;
+                    et = Ty::Array(Box::new(et));
+                }
+                self.expect_sym("{")?;
+                let mut items = Vec::new();
+                if !self.eat_sym("}") {
+                    loop {
+                        items.push(self.expr()?);
+                        if self.eat_sym("}") {
+                            break;
+                        }
+                        self.expect_sym(",")?;
+                    }
+                }
+                return self.chain_from(Expr {
+                    kind: ExprKind::NewArrayInit(et, items),
+                    pos,
+                });
+            }
+            let mut dims = Vec::new();
+            while self.eat_sym("[") {
+                dims.push(self.expr()?);
+                self.expect_sym("]")?;
+            }
+            return self.chain_from(Expr {
+                kind: ExprKind::NewArray(t, dims),
+                pos,
+            });
+        }
+        let Ty::Class(class) = t else {
+            return Err(CompileError::new(tpos, "cannot construct a primitive type"));
+        };
+        let args = self.arguments()?;
+        if !builtins::is_known_constructor(class, args.len()) {
+            return Err(CompileError::new(
+                tpos,
+                format!(
+                    "constructor [{class}, <init>/{}] not found (not supported)",
+                    args.len()
+                ),
+            ));
+        }
+        self.chain_from(Expr {
+            kind: ExprKind::New(class, args),
+            pos,
+        })
+    }
+
+    /// Continues postfix operators after an expression that was parsed specially.
+    fn chain_from(&mut self, e: Expr) -> R<Expr> {
+        // Re-use `chain` by temporarily treating `e` as the primary.
+        let mut e = e;
+        loop {
+            let pos = self.pos();
+            if self.is_sym(".") || self.is_sym("?.") {
+                let null_safe = self.is_sym("?.");
+                self.i += 1;
+                let name = match self.tok() {
+                    Tok::Id(s) | Tok::DotInt(s) => s.clone(),
+                    _ => return Err(self.unexpected()),
+                };
+                self.i += 1;
+                if self.is_sym("(") {
+                    let args = self.arguments()?;
+                    if !builtins::is_known_method(&name, args.len()) {
+                        return Err(CompileError::new(
+                            pos + 1,
+                            format!(
+                                "dynamic method [{name}/{}] not found (not supported)",
+                                args.len()
+                            ),
+                        ));
+                    }
+                    e = Expr {
+                        kind: ExprKind::Call {
+                            obj: Box::new(e),
+                            name,
+                            args,
+                            null_safe,
+                        },
+                        pos,
+                    };
+                } else {
+                    e = Expr {
+                        kind: ExprKind::Field {
+                            obj: Box::new(e),
+                            name,
+                            null_safe,
+                        },
+                        pos,
+                    };
+                }
+            } else if self.eat_sym("[") {
+                let idx = self.expr()?;
+                self.expect_sym("]")?;
+                e = Expr {
+                    kind: ExprKind::Index {
+                        obj: Box::new(e),
+                        idx: Box::new(idx),
+                    },
+                    pos,
+                };
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn list_or_map(&mut self, pos: usize) -> R<Expr> {
+        if self.eat_sym("]") {
+            return self.chain_from(Expr {
+                kind: ExprKind::ListInit(vec![]),
+                pos,
+            });
+        }
+        if self.is_sym(":") && matches!(self.peek(1), Tok::Sym("]")) {
+            self.i += 2;
+            return self.chain_from(Expr {
+                kind: ExprKind::MapInit(vec![]),
+                pos,
+            });
+        }
+        let first = self.expr()?;
+        if self.eat_sym(":") {
+            let v = self.expr()?;
+            let mut entries = vec![(first, v)];
+            while self.eat_sym(",") {
+                let k = self.expr()?;
+                self.expect_sym(":")?;
+                let v = self.expr()?;
+                entries.push((k, v));
+            }
+            self.expect_sym("]")?;
+            return self.chain_from(Expr {
+                kind: ExprKind::MapInit(entries),
+                pos,
+            });
+        }
+        let mut items = vec![first];
+        while self.eat_sym(",") {
+            items.push(self.expr()?);
+        }
+        self.expect_sym("]")?;
+        self.chain_from(Expr {
+            kind: ExprKind::ListInit(items),
+            pos,
+        })
+    }
+}
+
+fn check_assignable(e: &Expr) -> R<()> {
+    match e.kind {
+        ExprKind::Var(_) | ExprKind::Field { .. } | ExprKind::Index { .. } => Ok(()),
+        _ => Err(CompileError::new(
+            e.pos,
+            "invalid increment/decrement target",
+        )),
+    }
+}
+
+fn int_literal(digits: &str, radix: u32, suffix: Option<char>, pos: usize) -> R<ExprKind> {
+    let (neg, body) = match digits.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, digits),
+    };
+    let long = matches!(suffix, Some('l' | 'L'));
+    let parsed = if radix == 10 {
+        body.parse::<i128>().ok().map(|v| if neg { -v } else { v })
+    } else {
+        // Hex and octal literals are two's-complement bit patterns in Java.
+        u64::from_str_radix(body, radix).ok().and_then(|v| {
+            let v = if long {
+                v as i64 as i128
+            } else if v <= u32::MAX as u64 {
+                v as u32 as i32 as i128
+            } else {
+                return None;
+            };
+            Some(if neg { -v } else { v })
+        })
+    };
+    let bad = || {
+        CompileError::new(
+            pos,
+            format!(
+                "Invalid {} constant [{digits}].",
+                if long { "long" } else { "int" }
+            ),
+        )
+    };
+    let v = parsed.ok_or_else(bad)?;
+    if long {
+        i64::try_from(v).map(ExprKind::Long).map_err(|_| bad())
+    } else {
+        i32::try_from(v).map(ExprKind::Int).map_err(|_| bad())
+    }
+}

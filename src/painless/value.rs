@@ -1,0 +1,535 @@
+//! Run-time values of the interpreter: Java objects with reference semantics, plus borrowed
+//! read-only views of the document for conditions.
+
+use super::ast::{FuncRef, Function, Lambda, Ty};
+use super::regex::JavaRegex;
+use crate::value::{Map, Value, java_double_to_string, java_float_to_string};
+use indexmap::{IndexMap, IndexSet};
+use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// A shared, mutable list (ArrayList or array).
+pub type ListRef<'a> = Rc<RefCell<Vec<V<'a>>>>;
+/// A shared, mutable map (HashMap; insertion-ordered for determinism).
+pub type MapRef<'a> = Rc<RefCell<IndexMap<K<'a>, V<'a>>>>;
+/// A shared, mutable set.
+pub type SetRef<'a> = Rc<RefCell<IndexSet<K<'a>>>>;
+
+/// One Java value.
+#[derive(Clone, Debug, Default)]
+pub enum V<'a> {
+    /// `null`.
+    #[default]
+    Null,
+    /// Boolean.
+    Bool(bool),
+    /// Byte.
+    Byte(i8),
+    /// Short.
+    Short(i16),
+    /// Character (one UTF-16 unit).
+    Char(u16),
+    /// Integer.
+    Int(i32),
+    /// Long.
+    Long(i64),
+    /// Float.
+    Float(f32),
+    /// Double.
+    Double(f64),
+    /// String.
+    Str(Rc<str>),
+    /// ArrayList.
+    List(ListRef<'a>),
+    /// A Java array (`String[]`, …).
+    Array(ListRef<'a>),
+    /// HashMap.
+    Map(MapRef<'a>),
+    /// HashSet.
+    Set(SetRef<'a>),
+    /// A live view of a map: `keySet()`, `values()` or `entrySet()`.
+    View(MapRef<'a>, ViewKind),
+    /// A read-only map of the document (conditions) or of `params`.
+    DocMap(&'a Map),
+    /// A read-only list of the document.
+    DocList(&'a [Value]),
+    /// Any other object.
+    Obj(Rc<Obj<'a>>),
+}
+
+/// Which view of a map.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ViewKind {
+    /// `keySet()`.
+    Keys,
+    /// `values()`.
+    Values,
+    /// `entrySet()`.
+    Entries,
+}
+
+/// Objects without a literal syntax.
+#[derive(Debug)]
+pub enum Obj<'a> {
+    /// StringBuilder.
+    Builder(RefCell<String>),
+    /// Map.Entry (from `entrySet()`); `setValue` writes through to the map.
+    Entry(V<'a>, RefCell<V<'a>>, Option<MapRef<'a>>),
+    /// Pattern.
+    Pattern(Arc<JavaRegex>),
+    /// Matcher.
+    Matcher(RefCell<Matcher>),
+    /// Iterator over a snapshot of a collection.
+    Iter(RefCell<IterState<'a>>),
+    /// A lambda or method reference.
+    Func(Func<'a>),
+    /// StringTokenizer.
+    Tokenizer(RefCell<(Vec<String>, usize)>),
+    /// CIDR (`new CIDR('10.0.0.0/8')`).
+    Cidr(std::net::IpAddr, u8),
+    /// An exception object.
+    Exception(&'static str, Option<String>),
+    /// A stream (eager).
+    Stream(Vec<V<'a>>),
+    /// A collector (`Collectors.toList()`, `joining`).
+    Collector(Collector<'a>),
+    /// `metadata()` of an ingest script.
+    Metadata,
+}
+
+/// `Collectors.*`.
+#[derive(Debug)]
+pub enum Collector<'a> {
+    /// toList().
+    List,
+    /// toSet().
+    Set,
+    /// joining(sep, prefix, suffix).
+    Joining(String, String, String),
+    /// toMap(keyFn, valueFn).
+    Map(V<'a>, V<'a>),
+}
+
+/// An iterator: a snapshot, the position, and the collection `remove()` deletes from.
+#[derive(Debug)]
+pub struct IterState<'a> {
+    /// The elements (map entries for `entrySet().iterator()`).
+    pub items: Vec<V<'a>>,
+    /// Index of the next element.
+    pub pos: usize,
+    /// Elements removed so far (list index correction).
+    pub removed: usize,
+    /// The collection iterated (for `remove()`).
+    pub source: V<'a>,
+}
+
+/// A regex match state.
+#[derive(Debug)]
+pub struct Matcher {
+    /// The pattern.
+    pub re: Arc<JavaRegex>,
+    /// The input.
+    pub text: Rc<str>,
+    /// Group spans of the last successful match.
+    pub groups: Option<Vec<Option<(usize, usize)>>>,
+    /// Where the next `find()` starts.
+    pub next: usize,
+}
+
+/// Something callable.
+#[derive(Debug)]
+pub enum Func<'a> {
+    /// A lambda with its captured variables.
+    Lambda(&'a Lambda, Vec<(&'a str, &'a Ty, V<'a>)>),
+    /// A script function.
+    Local(&'a Function),
+    /// A method reference.
+    Ref(&'a FuncRef, Option<V<'a>>),
+}
+
+/// A map key or set element: Java `equals`/`hashCode` on a value.
+#[derive(Clone, Debug)]
+pub struct K<'a>(pub V<'a>);
+
+impl PartialEq for K<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        java_equals(&self.0, &other.0)
+    }
+}
+impl Eq for K<'_> {}
+impl Hash for K<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match &self.0 {
+            V::Null => 0u8.hash(h),
+            V::Bool(b) => b.hash(h),
+            V::Str(s) => s.hash(h),
+            V::Int(i) => i.hash(h),
+            V::Long(l) => l.hash(h),
+            V::Char(c) => c.hash(h),
+            V::Byte(b) => b.hash(h),
+            V::Short(s) => s.hash(h),
+            V::Float(f) => f.to_bits().hash(h),
+            V::Double(d) => d.to_bits().hash(h),
+            _ => 1u8.hash(h),
+        }
+    }
+}
+
+impl<'a> K<'a> {
+    /// A string key.
+    pub fn str(s: &str) -> K<'a> {
+        K(V::Str(Rc::from(s)))
+    }
+}
+
+/// Java `equals` between two objects (numbers of different types are not equal).
+pub fn java_equals<'a>(a: &V<'a>, b: &V<'a>) -> bool {
+    use V::*;
+    match (a, b) {
+        (Null, Null) => true,
+        (Bool(x), Bool(y)) => x == y,
+        (Int(x), Int(y)) => x == y,
+        (Long(x), Long(y)) => x == y,
+        (Byte(x), Byte(y)) => x == y,
+        (Short(x), Short(y)) => x == y,
+        (Char(x), Char(y)) => x == y,
+        (Float(x), Float(y)) => x.to_bits() == y.to_bits(),
+        (Double(x), Double(y)) => x.to_bits() == y.to_bits(),
+        (Str(x), Str(y)) => x == y,
+        _ if a.is_list_like() && b.is_list_like() => {
+            if a.is_set() != b.is_set() {
+                return false;
+            }
+            let (x, y) = (a.items(), b.items());
+            if a.is_set() {
+                x.len() == y.len() && x.iter().all(|v| y.iter().any(|w| java_equals(v, w)))
+            } else {
+                x.len() == y.len() && x.iter().zip(y.iter()).all(|(v, w)| java_equals(v, w))
+            }
+        }
+        (Array(x), Array(y)) => Rc::ptr_eq(x, y),
+        _ if a.is_map() && b.is_map() => {
+            let (x, y) = (a.map_entries(), b.map_entries());
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.iter()
+                        .any(|(k2, v2)| java_equals(k, k2) && java_equals(v, v2))
+                })
+        }
+        (Obj(x), Obj(y)) => match (&**x, &**y) {
+            (self::Obj::Entry(k1, v1, _), self::Obj::Entry(k2, v2, _)) => {
+                java_equals(k1, k2) && java_equals(&v1.borrow(), &v2.borrow())
+            }
+            (self::Obj::Cidr(a1, p1), self::Obj::Cidr(a2, p2)) => a1 == a2 && p1 == p2,
+            _ => Rc::ptr_eq(x, y),
+        },
+        _ => false,
+    }
+}
+
+impl<'a> V<'a> {
+    /// A string value.
+    pub fn str(s: &str) -> V<'a> {
+        V::Str(Rc::from(s))
+    }
+
+    /// A new ArrayList.
+    pub fn new_list(items: Vec<V<'a>>) -> V<'a> {
+        V::List(Rc::new(RefCell::new(items)))
+    }
+
+    /// A new HashMap.
+    pub fn new_map(m: IndexMap<K<'a>, V<'a>>) -> V<'a> {
+        V::Map(Rc::new(RefCell::new(m)))
+    }
+
+    /// A new object.
+    pub fn obj(o: Obj<'a>) -> V<'a> {
+        V::Obj(Rc::new(o))
+    }
+
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, V::Null)
+    }
+
+    /// True for lists, arrays, sets (anything `items()` can read as a sequence).
+    pub fn is_list_like(&self) -> bool {
+        matches!(self, V::List(_) | V::DocList(_) | V::Set(_) | V::View(..))
+    }
+
+    /// True for sets.
+    pub fn is_set(&self) -> bool {
+        matches!(self, V::Set(_)) || matches!(self, V::View(_, k) if *k != ViewKind::Values)
+    }
+
+    /// True for maps (own or document).
+    pub fn is_map(&self) -> bool {
+        matches!(self, V::Map(_) | V::DocMap(_))
+    }
+
+    /// The elements of a list, array, set or document list (a snapshot).
+    pub fn items(&self) -> Vec<V<'a>> {
+        match self {
+            V::List(l) | V::Array(l) => l.borrow().clone(),
+            V::Set(s) => s.borrow().iter().map(|k| k.0.clone()).collect(),
+            V::DocList(l) => l.iter().map(from_doc).collect(),
+            V::View(m, kind) => m
+                .borrow()
+                .iter()
+                .map(|(k, v)| match kind {
+                    ViewKind::Keys => k.0.clone(),
+                    ViewKind::Values => v.clone(),
+                    ViewKind::Entries => V::obj(Obj::Entry(
+                        k.0.clone(),
+                        RefCell::new(v.clone()),
+                        Some(m.clone()),
+                    )),
+                })
+                .collect(),
+            _ => vec![],
+        }
+    }
+
+    /// The entries of a map (a snapshot).
+    pub fn map_entries(&self) -> Vec<(V<'a>, V<'a>)> {
+        match self {
+            V::Map(m) => m
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.0.clone(), v.clone()))
+                .collect(),
+            V::DocMap(m) => m.iter().map(|(k, v)| (V::str(k), from_doc(v))).collect(),
+            _ => vec![],
+        }
+    }
+
+    /// The Java class name, as printed in error messages.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            V::Null => "null",
+            V::Bool(_) => "java.lang.Boolean",
+            V::Byte(_) => "java.lang.Byte",
+            V::Short(_) => "java.lang.Short",
+            V::Char(_) => "java.lang.Character",
+            V::Int(_) => "java.lang.Integer",
+            V::Long(_) => "java.lang.Long",
+            V::Float(_) => "java.lang.Float",
+            V::Double(_) => "java.lang.Double",
+            V::Str(_) => "java.lang.String",
+            V::List(_) => "java.util.ArrayList",
+            V::DocList(_) => "java.util.ArrayList",
+            V::Array(_) => "[Ljava.lang.Object;",
+            V::Map(_) | V::DocMap(_) => "java.util.HashMap",
+            V::Set(_) => "java.util.HashSet",
+            V::View(_, ViewKind::Keys) => "java.util.HashMap$KeySet",
+            V::View(_, ViewKind::Values) => "java.util.HashMap$Values",
+            V::View(_, ViewKind::Entries) => "java.util.HashMap$EntrySet",
+            V::Obj(o) => match &**o {
+                Obj::Builder(_) => "java.lang.StringBuilder",
+                Obj::Entry(..) => "java.util.HashMap$Node",
+                Obj::Pattern(_) => "java.util.regex.Pattern",
+                Obj::Matcher(_) => "java.util.regex.Matcher",
+                Obj::Iter(_) => "java.util.Iterator",
+                Obj::Func(_) => "java.util.function.Function",
+                Obj::Tokenizer(_) => "java.util.StringTokenizer",
+                Obj::Cidr(..) => "org.elasticsearch.common.network.CIDR",
+                Obj::Exception(c, _) => super::builtins::exception_java_name(c),
+                Obj::Stream(_) => "java.util.stream.ReferencePipeline",
+                Obj::Collector(_) => "java.util.stream.Collectors$CollectorImpl",
+                Obj::Metadata => "org.elasticsearch.script.Metadata",
+            },
+        }
+    }
+
+    /// Java `String.valueOf(this)`.
+    pub fn to_java_string(&self) -> String {
+        let mut out = String::new();
+        self.write_string(&mut out, 0);
+        out
+    }
+
+    fn write_string(&self, out: &mut String, depth: usize) {
+        if depth > 50 {
+            out.push_str("(this Collection)");
+            return;
+        }
+        match self {
+            V::Null => out.push_str("null"),
+            V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            V::Byte(b) => out.push_str(&b.to_string()),
+            V::Short(s) => out.push_str(&s.to_string()),
+            V::Char(c) => out.push_str(&String::from_utf16_lossy(&[*c])),
+            V::Int(i) => out.push_str(&i.to_string()),
+            V::Long(l) => out.push_str(&l.to_string()),
+            V::Float(f) => out.push_str(&java_float_to_string(*f)),
+            V::Double(d) => out.push_str(&java_double_to_string(*d)),
+            V::Str(s) => out.push_str(s),
+            V::List(_) | V::DocList(_) | V::Set(_) | V::View(..) => {
+                out.push('[');
+                for (i, v) in self.items().iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    v.write_string(out, depth + 1);
+                }
+                out.push(']');
+            }
+            V::Array(l) => out.push_str(&format!(
+                "[Ljava.lang.Object;@{:x}",
+                Rc::as_ptr(l) as usize & 0xffffff
+            )),
+            V::Map(_) | V::DocMap(_) => {
+                out.push('{');
+                for (i, (k, v)) in self.map_entries().iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    k.write_string(out, depth + 1);
+                    out.push('=');
+                    v.write_string(out, depth + 1);
+                }
+                out.push('}');
+            }
+            V::Obj(o) => match &**o {
+                Obj::Builder(b) => out.push_str(&b.borrow()),
+                Obj::Entry(k, v, _) => {
+                    k.write_string(out, depth + 1);
+                    out.push('=');
+                    v.borrow().write_string(out, depth + 1);
+                }
+                Obj::Pattern(p) => out.push_str(&p.source),
+                Obj::Cidr(a, p) => out.push_str(&format!("{a}/{p}")),
+                Obj::Exception(c, m) => {
+                    out.push_str(super::builtins::exception_java_name(c));
+                    if let Some(m) = m {
+                        out.push_str(": ");
+                        out.push_str(m);
+                    }
+                }
+                _ => out.push_str(self.class_name()),
+            },
+        }
+    }
+
+    /// Converts back to a document value; fails on reference cycles.
+    pub fn to_value(&self) -> Result<Value, String> {
+        let mut stack = Vec::new();
+        self.to_value_in(&mut stack)
+    }
+
+    fn to_value_in(&self, stack: &mut Vec<usize>) -> Result<Value, String> {
+        let guard = |p: usize, stack: &mut Vec<usize>| {
+            if stack.contains(&p) || stack.len() > 200 {
+                Err("Iterable object is self-referencing itself".to_string())
+            } else {
+                stack.push(p);
+                Ok(())
+            }
+        };
+        Ok(match self {
+            V::Null => Value::Null,
+            V::Bool(b) => Value::Bool(*b),
+            V::Byte(b) => Value::Int(*b as i32),
+            V::Short(s) => Value::Int(*s as i32),
+            V::Char(_) => Value::String(self.to_java_string()),
+            V::Int(i) => Value::Int(*i),
+            V::Long(l) => Value::Long(*l),
+            V::Float(f) => Value::Float(*f),
+            V::Double(d) => Value::Double(*d),
+            V::Str(s) => Value::String(s.to_string()),
+            V::List(l) | V::Array(l) => {
+                guard(Rc::as_ptr(l) as usize, stack)?;
+                let r = l
+                    .borrow()
+                    .iter()
+                    .map(|v| v.to_value_in(stack))
+                    .collect::<Result<Vec<_>, _>>()?;
+                stack.pop();
+                Value::List(r)
+            }
+            V::Set(s) => {
+                guard(Rc::as_ptr(s) as usize, stack)?;
+                let r = s
+                    .borrow()
+                    .iter()
+                    .map(|v| v.0.to_value_in(stack))
+                    .collect::<Result<Vec<_>, _>>()?;
+                stack.pop();
+                Value::List(r)
+            }
+            V::Map(m) => {
+                guard(Rc::as_ptr(m) as usize, stack)?;
+                let mut out = Map::with_capacity(m.borrow().len());
+                for (k, v) in m.borrow().iter() {
+                    out.insert(k.0.to_java_string(), v.to_value_in(stack)?);
+                }
+                stack.pop();
+                Value::Map(out)
+            }
+            V::View(m, _) => {
+                guard(Rc::as_ptr(m) as usize, stack)?;
+                let r = self
+                    .items()
+                    .iter()
+                    .map(|v| v.to_value_in(stack))
+                    .collect::<Result<Vec<_>, _>>()?;
+                stack.pop();
+                Value::List(r)
+            }
+            V::DocMap(m) => Value::Map((*m).clone()),
+            V::DocList(l) => Value::List(l.to_vec()),
+            V::Obj(o) => match &**o {
+                Obj::Entry(k, v, _) => {
+                    let mut m = Map::new();
+                    m.insert(k.to_java_string(), v.borrow().to_value_in(stack)?);
+                    Value::Map(m)
+                }
+                Obj::Stream(items) => Value::List(
+                    items
+                        .iter()
+                        .map(|v| v.to_value_in(stack))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                _ => Value::String(self.to_java_string()),
+            },
+        })
+    }
+}
+
+/// A document value as an interpreter value: containers stay borrowed (read-only).
+pub fn from_doc(v: &Value) -> V<'_> {
+    match v {
+        Value::Null => V::Null,
+        Value::Bool(b) => V::Bool(*b),
+        Value::Int(i) => V::Int(*i),
+        Value::Long(l) => V::Long(*l),
+        Value::Float(f) => V::Float(*f),
+        Value::Double(d) => V::Double(*d),
+        Value::String(s) => V::str(s),
+        Value::List(l) => V::DocList(l),
+        Value::Map(m) => V::DocMap(m),
+    }
+}
+
+/// A document value copied into shared mutable containers (scripts).
+pub fn from_value<'a>(v: &Value) -> V<'a> {
+    match v {
+        Value::List(l) => V::new_list(l.iter().map(from_value).collect()),
+        Value::Map(m) => V::new_map(map_from_value(m)),
+        Value::Null => V::Null,
+        Value::Bool(b) => V::Bool(*b),
+        Value::Int(i) => V::Int(*i),
+        Value::Long(l) => V::Long(*l),
+        Value::Float(f) => V::Float(*f),
+        Value::Double(d) => V::Double(*d),
+        Value::String(s) => V::str(s),
+    }
+}
+
+/// A document map copied into an interpreter map.
+pub fn map_from_value<'a>(m: &Map) -> IndexMap<K<'a>, V<'a>> {
+    m.iter().map(|(k, v)| (K::str(k), from_value(v))).collect()
+}
