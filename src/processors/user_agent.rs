@@ -511,7 +511,7 @@ mod tests {
     #[test]
     fn every_shipped_regex_compiles() {
         let p = parser();
-        assert_eq!((p.ua.len(), p.os.len(), p.device.len()), (289, 158, 604));
+        assert_eq!((p.ua.len(), p.os.len(), p.device.len()), (323, 164, 616));
         let fancy =
             p.ua.iter()
                 .chain(&p.os)
@@ -539,7 +539,7 @@ mod tests {
             r#"{"ua":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/33.0.1750.149 Safari/537.36"}"#,
             r#"{"ua":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/33.0.1750.149 Safari/537.36",
                 "user_agent":{"name":"Chrome","version":"33.0.1750.149","original":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/33.0.1750.149 Safari/537.36",
-                "os":{"name":"Mac OS X","version":"10.9.2","full":"Mac OS X 10.9.2"},"device":{"name":"Other"}}}"#,
+                "os":{"name":"Mac OS X","version":"10.9.2","full":"Mac OS X 10.9.2"},"device":{"name":"Mac"}}}"#,
         );
         give(
             "user_agent",
@@ -564,8 +564,9 @@ mod tests {
     /// Real Elasticsearch outputs in the corpus: `user_agent` objects next to their `original`.
     #[test]
     fn matches_corpus_outputs() {
-        let corpus = std::path::Path::new("/work/shared/corpus/packages");
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/packages");
         if !corpus.is_dir() {
+            println!("skipped: {} is absent", corpus.display());
             return;
         }
         let (a, b) = Resources::new()
@@ -580,7 +581,7 @@ mod tests {
             ignore_missing: false,
         };
         let (mut checked, mut mismatches) = (0, Vec::new());
-        for entry in walkdir::WalkDir::new(corpus)
+        for entry in walkdir::WalkDir::new(&corpus)
             .into_iter()
             .filter_map(Result::ok)
         {
@@ -630,12 +631,6 @@ mod tests {
             }
         }
         assert!(checked > 50, "only {checked} corpus values checked");
-        // The corpus was produced with a newer uap-core than data/user_agent/regexes.yml: it names
-        // Macintosh devices "Mac" and Twitterbot "Twitterbot". Everything else must agree.
-        mismatches.retain(|m| {
-            !m.ends_with(r#"device: got {"name":"Other"} want {"name":"Mac"}"#)
-                && !m.ends_with(r#"name: got "TwitterBot" want "Twitterbot""#)
-        });
         assert!(
             mismatches.is_empty(),
             "{} of {checked} differ:\n{}",
