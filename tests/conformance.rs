@@ -308,10 +308,10 @@ impl Runner {
             Some(v) => vec![v.to_java_string()],
             None => vec![],
         };
-        if let Some(Value::String(s)) = params.get("body") {
-            if let Ok(v) = Value::from_json_str(s) {
-                params.insert("body".into(), v);
-            }
+        if let Some(Value::String(s)) = params.get("body")
+            && let Ok(v) = Value::from_json_str(s)
+        {
+            params.insert("body".into(), v);
         }
         let result = self.cluster.call(&api, &params);
         match (result, catch) {

@@ -688,8 +688,10 @@ mod tests {
     /// elastic-package's 2023 databases and the default City properties.
     #[test]
     fn matches_corpus_outputs() {
-        let dir = &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/geoip/elastic-package-2023");
-        let corpus = &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/packages");
+        let dir = &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/geoip/elastic-package-2023");
+        let corpus =
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/packages");
         if !dir.is_dir() || !corpus.is_dir() {
             return;
         }

@@ -564,7 +564,8 @@ mod tests {
     /// Real Elasticsearch outputs in the corpus: `user_agent` objects next to their `original`.
     #[test]
     fn matches_corpus_outputs() {
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/packages");
+        let corpus =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/packages");
         if !corpus.is_dir() {
             println!("skipped: {} is absent", corpus.display());
             return;

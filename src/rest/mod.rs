@@ -312,10 +312,10 @@ impl Cluster {
                 ("result", "noop".into()),
             ])
         };
-        if let Some(p) = first.filter(|p| p != "_none") {
-            if self.run_pipeline(&p, &mut doc).map_err(fail)? == Flow::Drop {
-                return Ok(noop(index, &id));
-            }
+        if let Some(p) = first.filter(|p| p != "_none")
+            && self.run_pipeline(&p, &mut doc).map_err(fail)? == Flow::Drop
+        {
+            return Ok(noop(index, &id));
         }
         let target = doc
             .ctx
