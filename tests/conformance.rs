@@ -3,7 +3,7 @@
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use pipette::rest::Cluster;
-use pipette::{Map, Resources, Value};
+use pipette::{IngestDocument, Map, Pipeline, PipelineSet, Resources, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,15 @@ const FEATURES: &[&str] = &[
     "warnings",
     "headers",
 ];
+
+/// The GeoIP databases the cases run with: `PIPETTE_GEOIP_DIR` when set (e.g. the production
+/// GeoLite2 databases), else the MaxMind test databases pipette ships.
+fn resources() -> Resources {
+    match std::env::var_os("PIPETTE_GEOIP_DIR") {
+        Some(d) if !d.is_empty() => Resources::with_geoip_dir(Some(PathBuf::from(d))),
+        _ => Resources::new(),
+    }
+}
 
 fn shared_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/es-rest-yaml")
@@ -165,12 +174,7 @@ fn unsupported(steps: &[Value]) -> Option<String> {
             for api in d.keys() {
                 if matches!(
                     api.as_str(),
-                    "nodes.info"
-                        | "cluster.state"
-                        | "search"
-                        | "indices.get"
-                        | "simulate.ingest"
-                        | "ingest.processor_grok"
+                    "nodes.info" | "cluster.state" | "simulate.ingest" | "ingest.processor_grok"
                 ) {
                     return Some(format!(
                         "calls [{api}], an API outside ingest that pipette does not emulate"
@@ -182,14 +186,132 @@ fn unsupported(steps: &[Value]) -> Option<String> {
     None
 }
 
+/// Every value in the steps' API calls, depth first.
+fn call_values<'a>(steps: &'a [Value], out: &mut Vec<&'a Value>) {
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        out.push(v);
+        match v {
+            Value::Map(m) => m.values().for_each(|x| walk(x, out)),
+            Value::List(l) => l.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    for step in steps {
+        if let Some(d) = step.as_map().and_then(|m| m.get("do")) {
+            walk(d, out);
+        }
+    }
+}
+
+/// The GeoIP `database_file`s the steps' pipelines read (`GeoLite2-City.mmdb` when not given).
+fn geoip_databases(values: &[Value]) -> Vec<String> {
+    let mut dbs = Vec::new();
+    for v in values {
+        let Some(m) = v.as_map() else { continue };
+        for kind in ["geoip", "ip_location"] {
+            if let Some(Value::Map(opts)) = m.get(kind) {
+                let db = opts
+                    .get("database_file")
+                    .map(Value::to_java_string)
+                    .unwrap_or_else(|| "GeoLite2-City.mmdb".to_string());
+                if !dbs.contains(&db) {
+                    dbs.push(db);
+                }
+            }
+        }
+    }
+    dbs
+}
+
+/// Whether an address is one a public GeoIP database could know (not loopback, private, …).
+fn is_public_ip(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation())
+        }
+        std::net::IpAddr::V6(v6) => !(v6.is_loopback() || v6.is_unspecified()),
+    }
+}
+
+/// Why a case cannot give Elasticsearch's results with the loaded GeoIP databases: it looks up a
+/// public address that none of them covers, so its expected values come from databases pipette
+/// does not have (Elasticsearch's test cluster uses the production GeoLite2 databases; pipette
+/// ships MaxMind's test databases).
+fn geoip_uncovered(steps: &[&[Value]], resources: &Resources) -> Option<String> {
+    let mut values = Vec::new();
+    for s in steps {
+        call_values(s, &mut values);
+    }
+    // Bodies given as JSON text hold the pipelines and documents too.
+    let texts: Vec<Value> = values
+        .iter()
+        .filter_map(|v| match v {
+            Value::String(s) if s.trim_start().starts_with('{') => Value::from_json_str(s).ok(),
+            _ => None,
+        })
+        .collect();
+    let mut all: Vec<Value> = values.iter().map(|v| (*v).clone()).collect();
+    for t in &texts {
+        let mut inner = Vec::new();
+        let wrapped = [Value::Map(Map::from_iter([("do".to_string(), t.clone())]))];
+        call_values(&wrapped, &mut inner);
+        all.extend(inner.into_iter().cloned());
+    }
+    let dbs = geoip_databases(&all);
+    if dbs.is_empty() {
+        return None;
+    }
+    let mut ips: Vec<String> = Vec::new();
+    for v in &all {
+        if let Value::String(s) = v
+            && let Ok(ip) = s.parse::<std::net::IpAddr>()
+            && is_public_ip(&ip)
+            && !ips.contains(s)
+        {
+            ips.push(s.clone());
+        }
+    }
+    for ip in ips {
+        let covered = dbs.iter().any(|db| {
+            let def = Value::from_json_str(&format!(
+                r#"{{"processors":[{{"geoip":{{"field":"ip","target_field":"g","database_file":"{db}"}}}}]}}"#
+            ));
+            let Ok(def) = def else { return false };
+            let Ok(p) = Pipeline::from_value("geoip-coverage", &def, None, None, resources) else {
+                return false;
+            };
+            let mut set = PipelineSet::new();
+            set.insert(p);
+            let mut source = Map::new();
+            source.insert("ip".into(), ip.clone().into());
+            let doc = IngestDocument::new(source, "2024-01-01T00:00:00.000Z");
+            matches!(set.run("geoip-coverage", doc), Ok(Some(d)) if d.ctx.contains_key("g"))
+        });
+        if !covered {
+            return Some(format!(
+                "looks up {ip}, which the loaded GeoIP databases ({}) do not cover: its expected values come from the production GeoLite2 databases (set PIPETTE_GEOIP_DIR to a folder holding them to run it)",
+                dbs.join(", ")
+            ));
+        }
+    }
+    None
+}
+
 impl Suite {
     fn skip_reason(&self, i: usize) -> Option<String> {
-        unsupported(&self.setup).or_else(|| unsupported(&self.tests[i].1))
+        unsupported(&self.setup)
+            .or_else(|| unsupported(&self.tests[i].1))
+            .or_else(|| geoip_uncovered(&[&self.setup, &self.tests[i].1], &resources()))
     }
 
     fn run(&self, i: usize) -> Result<(), Failed> {
         let mut ctx = Runner {
-            cluster: Cluster::new(Resources::new(), "2024-01-01T00:00:00.000Z"),
+            cluster: Cluster::new(resources(), "2024-01-01T00:00:00.000Z"),
             last: Value::Null,
             stash: HashMap::new(),
         };

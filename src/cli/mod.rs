@@ -1,6 +1,7 @@
 //! The command line: argument parsing and rendering only; the work is in the library.
 
 pub mod run;
+pub mod simulate;
 pub mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -22,7 +23,10 @@ Exit codes:
   0  everything passed
   1  a test failed (or, for `run`, a document failed in the pipeline)
   2  usage or input error: bad arguments, a pipeline that does not load (unknown processor or
-     option, invalid Painless), a malformed input, config or golden file";
+     option, invalid Painless), a malformed input, config or golden file; for `simulate`, a
+     malformed request or Elasticsearch's 400 answer (printed as Elasticsearch prints it)
+
+`simulate` exits 0 whenever it writes a response, also one with failed documents in it.";
 
 /// `pipette`: command-line arguments.
 #[derive(Debug, Parser)]
@@ -49,6 +53,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// Run one pipeline over documents and print the results
     Run(run::RunArgs),
+    /// Answer an Elasticsearch `_ingest/pipeline/_simulate` request body offline
+    Simulate(simulate::SimulateArgs),
 }
 
 /// `--color`.
@@ -92,6 +98,7 @@ pub fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Test(args) => test::execute(args, &cli, &resources),
         Command::Run(args) => run::execute(args, &resources),
+        Command::Simulate(args) => simulate::execute(args, &resources),
     };
     ExitCode::from(code)
 }

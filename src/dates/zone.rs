@@ -269,23 +269,29 @@ pub(crate) fn parse_zone_prefix(text: &str, names: bool) -> Option<(Zone, usize)
         }
     }
     let mut best: Option<(Zone, usize)> = None;
-    let mut consider = |len: usize, zone: Zone| {
-        if best.as_ref().is_none_or(|(_, l)| len > *l) {
+    // `ties`: an equally long match replaces the current one.
+    let mut consider = |len: usize, zone: Zone, ties: bool| {
+        if best
+            .as_ref()
+            .is_none_or(|(_, l)| len > *l || (ties && len == *l))
+        {
             best = Some((zone, len));
         }
     };
     for tz in chrono_tz::TZ_VARIANTS.iter() {
         let name = tz.name();
         if text.starts_with(name) {
-            consider(name.len(), Zone::Region(*tz));
+            consider(name.len(), Zone::Region(*tz), false);
         }
     }
     if names {
+        // A display name beats an equally long zone id: Java's zone-text parser maps `EST` to
+        // its metazone's zone (America/New_York, with DST), not to the fixed `EST` id.
         for (name, id) in ZONE_NAMES {
             if text.starts_with(name)
                 && let Ok(tz) = Tz::from_str(id)
             {
-                consider(name.len(), Zone::Region(tz));
+                consider(name.len(), Zone::Region(tz), true);
             }
         }
     }
@@ -398,6 +404,11 @@ mod tests {
 
     #[test]
     fn zone_prefixes() {
+        // `EST` as a zone name is America/New_York (daylight time in July), as in Java.
+        let (z, n) = parse_zone_prefix("EST x", true).unwrap();
+        assert_eq!((z.id(), n), ("America/New_York".to_string(), 3));
+        let (z, _) = parse_zone_prefix("EST x", false).unwrap();
+        assert_eq!(z.id(), "EST");
         let (z, n) = parse_zone_prefix("CEST 2024", true).unwrap();
         assert_eq!((z.id().as_str(), n), ("Europe/Paris", 4));
         let (z, n) = parse_zone_prefix("America/New_York", true).unwrap();

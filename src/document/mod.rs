@@ -33,6 +33,8 @@ pub struct IngestDocument {
     pub ingest: Map,
     /// Set by the terminate processor; stops the current pipeline.
     pub terminated: bool,
+    /// Set by the reroute processor; stops the current pipeline and every pipeline calling it.
+    pub rerouted: bool,
 }
 
 impl IngestDocument {
@@ -49,6 +51,7 @@ impl IngestDocument {
             ctx,
             ingest,
             terminated: false,
+            rerouted: false,
         }
     }
 

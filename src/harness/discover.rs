@@ -43,7 +43,7 @@ pub struct Dataset {
     pub expected_dir: PathBuf,
     /// A package-wide `pipeline.skip` from `_dev/test/config.yml`.
     pub skip: Option<Skip>,
-    /// `routing_rules.yml`, when present (elastic-package appends reroute processors; not applied yet).
+    /// `routing_rules.yml`, when present (appended to the `default` pipeline as reroute processors).
     pub routing_rules: Option<PathBuf>,
     /// A problem found while discovering this dataset; its tests report it as an error.
     pub error: Option<String>,

@@ -17,6 +17,7 @@ pub mod golden;
 pub mod input;
 pub mod report;
 pub mod result;
+pub mod routing;
 pub mod run;
 pub mod stream;
 

@@ -156,7 +156,7 @@ pub struct DatasetReport {
     pub data_stream: String,
     /// Defined fields no golden (or, when generating, produced) document contains.
     pub uncovered: Vec<String>,
-    /// Things the user should know (e.g. `routing_rules.yml` not applied).
+    /// Things the user should know about the data stream.
     pub notes: Vec<String>,
 }
 

@@ -113,6 +113,7 @@ const CLASSES: &[(&str, &str)] = &[
 pub fn class_name(name: &str) -> Option<&'static str> {
     CLASSES
         .iter()
+        .chain(super::time::CLASSES)
         .find(|(n, j)| *n == name || *j == name || j.replace('$', ".") == name)
         .map(|(n, _)| *n)
 }
@@ -121,6 +122,7 @@ pub fn class_name(name: &str) -> Option<&'static str> {
 pub fn class_java_name(c: &str) -> &'static str {
     CLASSES
         .iter()
+        .chain(super::time::CLASSES)
         .find(|(n, _)| *n == c)
         .map_or("java.lang.Object", |(_, j)| *j)
 }
@@ -135,6 +137,9 @@ pub fn exception_java_name(c: &str) -> &'static str {
 }
 
 fn exception_parent(c: &str) -> Option<&'static str> {
+    if let Some(p) = super::time::exception_parent(c) {
+        return Some(p);
+    }
     Some(match c {
         "RuntimeException" => "Exception",
         "IllegalArgumentException"
@@ -175,6 +180,9 @@ pub fn exception_is_a(thrown: &str, caught: &str) -> bool {
 pub fn is_instance(v: &V<'_>, c: &str) -> bool {
     if v.is_null() {
         return false;
+    }
+    if let Some(b) = super::time::is_instance(v, c) {
+        return b;
     }
     let obj = |f: fn(&Obj<'_>) -> bool| matches!(v, V::Obj(o) if f(o));
     match c {
@@ -372,6 +380,7 @@ pub fn is_known_method(name: &str, argc: usize) -> bool {
     METHODS
         .iter()
         .any(|(n, lo, hi)| *n == name && (*lo..=*hi).contains(&argc))
+        || super::time::is_method(name, argc)
 }
 
 const STATICS: &[(&str, &str, usize, usize)] = &[
@@ -469,6 +478,8 @@ const STATICS: &[(&str, &str, usize, usize)] = &[
     ("Processors", "json", 1, 2),
     ("Processors", "urlDecode", 1, 1),
     ("Processors", "bytes", 1, 1),
+    ("Processors", "communityId", 8, 9),
+    ("Processors", "uriParts", 1, 1),
 ];
 
 /// True when `Class.name(argc args)` is supported.
@@ -476,6 +487,7 @@ pub fn is_known_static(class: &str, name: &str, argc: usize) -> bool {
     STATICS
         .iter()
         .any(|(c, n, lo, hi)| *c == class && *n == name && (*lo..=*hi).contains(&argc))
+        || super::time::is_static(class, name, argc)
 }
 
 /// True when `Class.NAME` is supported.
@@ -497,12 +509,14 @@ pub fn is_known_constructor(class: &str, argc: usize) -> bool {
 
 /// Functions callable without a receiver besides the script's own.
 pub fn is_global_function(name: &str) -> bool {
-    let _ = name;
-    false
+    super::ingest::is_global_function(name)
 }
 
 /// `Class.NAME`.
 pub fn static_field<'a>(class: &str, name: &str) -> Res<V<'a>> {
+    if let Some(t) = super::time::static_field(class, name) {
+        return Ok(super::time::tv(t));
+    }
     Ok(match (class, name) {
         ("Integer", "MAX_VALUE") => V::Int(i32::MAX),
         ("Integer", "MIN_VALUE") => V::Int(i32::MIN),
@@ -666,6 +680,11 @@ pub fn natural_cmp(a: &V<'_>, b: &V<'_>) -> Res<Ordering> {
             return Ok(i.cmp(&j));
         }
         return Ok(x.partial_cmp(&y).unwrap_or(Ordering::Equal));
+    }
+    if let (Some(x), Some(y)) = (super::time::time_of(a), super::time::time_of(b))
+        && let Some(c) = x.compare(y)
+    {
+        return Ok(c.cmp(&0));
     }
     match (a, b) {
         (V::Str(x), V::Str(y)) => Ok(utf16(x).cmp(&utf16(y))),
@@ -953,11 +972,8 @@ fn cidr_contains(net: &std::net::IpAddr, prefix: u8, ip: &str) -> Res<bool> {
 // ---------- global functions ----------
 
 /// Built-in functions without a receiver.
-pub fn call_global<'a>(_: &mut Interp<'a>, name: &str, args: Vec<V<'a>>) -> Res<V<'a>> {
-    Err(Exc::iae(format!(
-        "Unknown call [{name}] with [{}] arguments.",
-        args.len()
-    )))
+pub fn call_global<'a>(it: &mut Interp<'a>, name: &str, args: Vec<V<'a>>) -> Res<V<'a>> {
+    super::ingest::call_global(it, name, args)
 }
 
 // ---------- static methods ----------
@@ -969,6 +985,9 @@ pub fn call_static<'a>(
     name: &str,
     args: Vec<V<'a>>,
 ) -> Res<V<'a>> {
+    if super::time::is_static(class, name, args.len()) {
+        return super::time::call_static(class, name, &args, it.now_year());
+    }
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
     let radix = |v: &V<'_>| -> Res<u32> {
@@ -979,49 +998,20 @@ pub fn call_static<'a>(
         }
     };
     Ok(match (class, name) {
-        ("Math", "abs") => match a0 {
-            V::Int(i) => V::Int(i.wrapping_abs()),
-            V::Long(l) => V::Long(l.wrapping_abs()),
-            V::Float(f) => V::Float(f.abs()),
-            V::Double(d) => V::Double(d.abs()),
-            other => V::Int(want_int(&other)?.wrapping_abs()),
-        },
+        // java.lang.Math is whitelisted with its double signatures only (Painless overloads by
+        // arity, not type): abs/max/min return double and round(double) returns long.
+        ("Math", "abs") => V::Double(want_double(&a0)?.abs()),
         ("Math", "max") | ("Math", "min") => {
-            let max = name == "max";
-            match (&a0, &a1) {
-                (V::Double(_) | V::Float(_), _) | (_, V::Double(_) | V::Float(_)) => {
-                    let (x, y) = (want_double(&a0)?, want_double(&a1)?);
-                    let r = if x.is_nan() || y.is_nan() {
-                        f64::NAN
-                    } else if max {
-                        x.max(y)
-                    } else {
-                        x.min(y)
-                    };
-                    if matches!(
-                        (&a0, &a1),
-                        (V::Float(_), V::Float(_) | V::Int(_) | V::Long(_))
-                            | (V::Int(_) | V::Long(_), V::Float(_))
-                    ) {
-                        V::Float(r as f32)
-                    } else {
-                        V::Double(r)
-                    }
-                }
-                (V::Long(_), _) | (_, V::Long(_)) => {
-                    let (x, y) = (want_long(&a0)?, want_long(&a1)?);
-                    V::Long(if max { x.max(y) } else { x.min(y) })
-                }
-                _ => {
-                    let (x, y) = (want_int(&a0)?, want_int(&a1)?);
-                    V::Int(if max { x.max(y) } else { x.min(y) })
-                }
-            }
+            let (x, y) = (want_double(&a0)?, want_double(&a1)?);
+            V::Double(if x.is_nan() || y.is_nan() {
+                f64::NAN
+            } else if name == "max" {
+                x.max(y)
+            } else {
+                x.min(y)
+            })
         }
-        ("Math", "round") => match a0 {
-            V::Float(f) => V::Int(java_round(f as f64) as i32),
-            other => V::Long(java_round(want_double(&other)?)),
-        },
+        ("Math", "round") => V::Long(java_round(want_double(&a0)?)),
         ("Math", "floor") => V::Double(want_double(&a0)?.floor()),
         ("Math", "ceil") => V::Double(want_double(&a0)?.ceil()),
         ("Math", "pow") => V::Double(want_double(&a0)?.powf(want_double(&a1)?)),
@@ -1029,21 +1019,14 @@ pub fn call_static<'a>(
         ("Math", "log") => V::Double(want_double(&a0)?.ln()),
         ("Math", "log10") => V::Double(want_double(&a0)?.log10()),
         ("Math", "exp") => V::Double(want_double(&a0)?.exp()),
-        ("Math", "signum") => match a0 {
-            V::Float(f) => V::Float(if f == 0.0 || f.is_nan() {
-                f
+        ("Math", "signum") => {
+            let d = want_double(&a0)?;
+            V::Double(if d == 0.0 || d.is_nan() {
+                d
             } else {
-                f.signum()
-            }),
-            other => {
-                let d = want_double(&other)?;
-                V::Double(if d == 0.0 || d.is_nan() {
-                    d
-                } else {
-                    d.signum()
-                })
-            }
-        },
+                d.signum()
+            })
+        }
         ("Math", "floorDiv") | ("Math", "floorMod") => {
             let long = matches!(a0, V::Long(_)) || matches!(a1, V::Long(_));
             let (x, y) = (want_long(&a0)?, want_long(&a1)?);
@@ -1289,6 +1272,8 @@ pub fn call_static<'a>(
         }
         ("Processors", "urlDecode") => V::Str(Rc::from(url_decode(&want_str(&a0, "length()")?)?)),
         ("Processors", "bytes") => V::Long(parse_bytes(&want_str(&a0, "length()")?)?),
+        ("Processors", "communityId") => super::ingest::community_id(&args)?,
+        ("Processors", "uriParts") => super::ingest::uri_parts(&a0)?,
         ("Processors", "json") => {
             if args.len() == 2 {
                 let key = want_str(&a1, "length()")?;
@@ -2652,6 +2637,13 @@ fn object_method<'a>(
             m.as_deref().map(V::str).unwrap_or_default()
         }
         (Obj::Stream(items), _, _) => return stream_method(it, items, name, args),
+        (Obj::Time(t), _, _) => return super::time::method(t, name, &args, it.now_year()),
+        (Obj::Metadata(ctx, now), _, _) => {
+            return super::ingest::metadata_method(ctx, *now, name, args);
+        }
+        (Obj::Field(path, root), _, _) => {
+            return super::ingest::field_method(it, path, root, name, args);
+        }
         (Obj::Func(_), "apply" | "test" | "accept" | "compare", _) => {
             return it.call_value(recv, args);
         }

@@ -87,6 +87,10 @@ pub struct Interp<'a> {
     vars: Vec<(&'a str, &'a Ty, V<'a>)>,
     loops: u32,
     depth: usize,
+    /// The document's ctx (what `metadata()` and `field()` read and write).
+    pub ctx: V<'a>,
+    /// The ingest timestamp: `metadata().now`, and the year of year-less date patterns.
+    pub now: chrono::NaiveDateTime,
 }
 
 fn cannot_access(name: &str) -> Exc {
@@ -111,7 +115,14 @@ impl<'a> Interp<'a> {
             vars: Vec::with_capacity(16),
             loops: 0,
             depth: 0,
+            ctx: V::Null,
+            now: chrono::NaiveDateTime::default(),
         }
+    }
+
+    /// The year of the ingest timestamp.
+    pub fn now_year(&self) -> i32 {
+        chrono::Datelike::year(&self.now)
     }
 
     /// Declares a global (`ctx`, `params`).
@@ -872,6 +883,8 @@ pub fn get_field<'a>(o: &V<'a>, name: &str) -> Res<V<'a>> {
             (Obj::Entry(k, _, _), "key") => Ok(k.clone()),
             (Obj::Entry(_, v, _), "value") => Ok(v.borrow().clone()),
             (Obj::Exception(_, m), "message") => Ok(m.as_deref().map(V::str).unwrap_or(V::Null)),
+            (Obj::Metadata(ctx, now), _) => super::ingest::metadata_get(ctx, *now, name),
+            (Obj::Time(t), _) => super::time::getter(t, name, 0),
             _ => Err(Exc::iae(format!(
                 "dynamic getter [{}, {name}] not found",
                 o.class_name()
@@ -946,6 +959,9 @@ pub fn set_member<'a>(o: &V<'a>, key: V<'a>, v: V<'a>, field: bool) -> Res<()> {
             Ok(())
         }
         V::Obj(ob) => match (&**ob, field) {
+            (Obj::Metadata(ctx, _), true) => {
+                super::ingest::metadata_set(ctx, &key.to_java_string(), v)
+            }
             (Obj::Entry(k, val, map), true) if key.to_java_string() == "value" => {
                 *val.borrow_mut() = v.clone();
                 if let Some(m) = map {

@@ -7,10 +7,12 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod ingest;
 pub mod interp;
 pub mod lex;
 pub mod parse;
 pub mod regex;
+pub mod time;
 pub mod value;
 
 use crate::document::IngestDocument;
@@ -211,6 +213,8 @@ impl Script {
         let ctx = V::new_map(value::map_from_value(&doc.ctx));
         let result = {
             let mut it = Interp::new(&self.program.functions);
+            it.ctx = ctx.clone();
+            it.now = ingest_now(doc);
             it.global("ctx", ctx.clone());
             it.global("params", V::DocMap(&self.params));
             it.run_main(&self.program.body).map(|_| ())
@@ -231,6 +235,8 @@ impl Script {
     /// Evaluates the script as a condition over a read-only view of the document.
     fn eval_condition(&self, doc: &IngestDocument) -> Result<bool, IngestError> {
         let mut it = Interp::new(&self.program.functions);
+        it.ctx = V::DocMap(&doc.ctx);
+        it.now = ingest_now(doc);
         it.global("ctx", V::DocMap(&doc.ctx));
         it.global("params", V::DocMap(&self.params));
         let v = it
@@ -247,6 +253,15 @@ impl Script {
             )))),
         }
     }
+}
+
+/// The document's ingest timestamp (`_ingest.timestamp`), the epoch when it is unreadable.
+fn ingest_now(doc: &IngestDocument) -> chrono::NaiveDateTime {
+    doc.ingest
+        .get("timestamp")
+        .and_then(|v| v.as_str())
+        .and_then(time::parse_timestamp)
+        .unwrap_or_default()
 }
 
 fn snake_case(class: &str) -> String {

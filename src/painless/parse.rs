@@ -962,6 +962,13 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 return self.new_expr(pos);
             }
+            // `$(path, default)`: the fields API shortcut.
+            Tok::Sym("$") if matches!(self.peek(1), Tok::Sym("(")) => {
+                self.i += 1;
+                let args = self.arguments()?;
+                self.local_calls.push(("$".to_string(), pos));
+                ExprKind::LocalCall("$".to_string(), args)
+            }
             Tok::Sym("[") => {
                 self.i += 1;
                 return self.list_or_map(pos);
@@ -1122,15 +1129,8 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 if self.is_sym("(") {
                     let args = self.arguments()?;
-                    if !builtins::is_known_method(&name, args.len()) {
-                        return Err(CompileError::new(
-                            pos + 1,
-                            format!(
-                                "dynamic method [{name}/{}] not found (not supported)",
-                                args.len()
-                            ),
-                        ));
-                    }
+                    // Calls on `def` values resolve at run time, as in Painless: an unknown
+                    // method fails only when reached ("dynamic method [...] not found").
                     e = Expr {
                         kind: ExprKind::Call {
                             obj: Box::new(e),

@@ -95,8 +95,12 @@ pub enum Obj<'a> {
     Stream(Vec<V<'a>>),
     /// A collector (`Collectors.toList()`, `joining`).
     Collector(Collector<'a>),
-    /// `metadata()` of an ingest script.
-    Metadata,
+    /// `metadata()` of an ingest script: the ctx map it reads and writes, and the ingest time.
+    Metadata(V<'a>, chrono::NaiveDateTime),
+    /// `field(path)`: the fields API over a root map.
+    Field(String, V<'a>),
+    /// A java.time object.
+    Time(super::time::Time),
 }
 
 /// `Collectors.*`.
@@ -223,6 +227,7 @@ pub fn java_equals<'a>(a: &V<'a>, b: &V<'a>) -> bool {
                 java_equals(k1, k2) && java_equals(&v1.borrow(), &v2.borrow())
             }
             (self::Obj::Cidr(a1, p1), self::Obj::Cidr(a2, p2)) => a1 == a2 && p1 == p2,
+            (self::Obj::Time(t1), self::Obj::Time(t2)) => t1 == t2,
             _ => Rc::ptr_eq(x, y),
         },
         _ => false,
@@ -339,7 +344,9 @@ impl<'a> V<'a> {
                 Obj::Exception(c, _) => super::builtins::exception_java_name(c),
                 Obj::Stream(_) => "java.util.stream.ReferencePipeline",
                 Obj::Collector(_) => "java.util.stream.Collectors$CollectorImpl",
-                Obj::Metadata => "org.elasticsearch.script.Metadata",
+                Obj::Metadata(..) => "org.elasticsearch.script.Metadata",
+                Obj::Field(..) => "org.elasticsearch.script.field.WriteField",
+                Obj::Time(t) => t.class_name(),
             },
         }
     }
@@ -402,6 +409,7 @@ impl<'a> V<'a> {
                 }
                 Obj::Pattern(p) => out.push_str(&p.source),
                 Obj::Cidr(a, p) => out.push_str(&format!("{a}/{p}")),
+                Obj::Time(t) => out.push_str(&t.to_java_string()),
                 Obj::Exception(c, m) => {
                     out.push_str(super::builtins::exception_java_name(c));
                     if let Some(m) = m {
@@ -487,6 +495,7 @@ impl<'a> V<'a> {
                     m.insert(k.to_java_string(), v.borrow().to_value_in(stack)?);
                     Value::Map(m)
                 }
+                Obj::Time(t) => Value::String(t.to_doc_string()),
                 Obj::Stream(items) => Value::List(
                     items
                         .iter()

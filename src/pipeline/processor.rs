@@ -166,7 +166,9 @@ pub fn run_list(
         if node.execute(doc, env)? == Flow::Drop {
             return Ok(Flow::Drop);
         }
-        if doc.terminated {
+        // Elasticsearch's CompoundProcessor: terminate stops this pipeline; reroute stops this
+        // pipeline and its callers (the flag is only cleared when the new target's pipelines run).
+        if doc.terminated || doc.rerouted {
             break;
         }
     }

@@ -30,6 +30,7 @@ mod redact;
 mod registered_domain;
 mod remove;
 mod rename;
+mod reroute;
 mod script;
 mod set;
 mod sort;
@@ -82,6 +83,7 @@ pub fn factory(type_name: &str) -> Option<Factory> {
         "registered_domain" => registered_domain::build,
         "remove" => remove::build,
         "rename" => rename::build,
+        "reroute" => reroute::build,
         "script" => script::build,
         "set" => set::build,
         "sort" => sort::build,
@@ -128,6 +130,7 @@ pub fn known_types() -> Vec<&'static str> {
         "registered_domain",
         "remove",
         "rename",
+        "reroute",
         "script",
         "set",
         "sort",

@@ -28,8 +28,13 @@ impl RestError {
         cause.insert("type".into(), kind.into());
         cause.insert("reason".into(), reason.into());
         cause.extend(extra);
-        let mut err = cause.clone();
-        err.insert("root_cause".into(), Value::List(vec![Value::Map(cause)]));
+        // Elasticsearch writes `root_cause` first, then the exception's own fields.
+        let mut err = Map::new();
+        err.insert(
+            "root_cause".into(),
+            Value::List(vec![Value::Map(cause.clone())]),
+        );
+        err.extend(cause);
         let mut body = Map::new();
         body.insert("error".into(), Value::Map(err));
         body.insert("status".into(), Value::Int(status as i32));
@@ -87,11 +92,12 @@ pub fn error_body(e: &IngestError) -> Value {
         }
         m
     }
-    let mut top = one(e);
     let mut root = Map::new();
     root.insert("type".into(), e.kind.clone().into());
     root.insert("reason".into(), e.reason.clone().into());
+    let mut top = Map::new();
     top.insert("root_cause".into(), Value::List(vec![Value::Map(root)]));
+    top.extend(one(e));
     Value::Map(top)
 }
 
@@ -108,6 +114,8 @@ pub struct Cluster {
     definitions: BTreeMap<String, Value>,
     pipelines: PipelineSet,
     indices: BTreeMap<String, Index>,
+    /// Index aliases: alias name → the index it points to.
+    aliases: BTreeMap<String, String>,
     next_id: u64,
     /// The `_ingest.timestamp` given to documents.
     pub now: String,
@@ -121,6 +129,7 @@ impl Cluster {
             definitions: BTreeMap::new(),
             pipelines: PipelineSet::new(),
             indices: BTreeMap::new(),
+            aliases: BTreeMap::new(),
             next_id: 0,
             now: now.to_string(),
         }
@@ -140,15 +149,16 @@ impl Cluster {
                 let id = param("id").ok_or_else(|| RestError::bad_request("id is missing"))?;
                 self.put_pipeline(&id, body)
             }
-            "ingest.get_pipeline" => self.get_pipeline(param("id").as_deref()),
+            "ingest.get_pipeline" => {
+                let summary = params.get("summary").is_some_and(is_true);
+                self.get_pipeline(param("id").as_deref(), summary)
+            }
             "ingest.delete_pipeline" => {
                 let id = param("id").ok_or_else(|| RestError::bad_request("id is missing"))?;
                 self.delete_pipeline(&id)
             }
             "ingest.simulate" => {
-                let verbose = params.get("verbose").is_some_and(|v| {
-                    matches!(v, Value::Bool(true)) || v.to_java_string() == "true"
-                });
+                let verbose = params.get("verbose").is_some_and(is_true);
                 let opts = SimulateOptions {
                     verbose,
                     now: self.now.clone(),
@@ -165,6 +175,7 @@ impl Cluster {
                 let index = param("index").unwrap_or_default();
                 let id = param("id");
                 let pipeline = param("pipeline");
+                let require_alias = params.get("require_alias").is_some_and(is_true);
                 let Value::Map(source) = body else {
                     return Err(RestError::new(
                         400,
@@ -173,7 +184,7 @@ impl Cluster {
                         Map::new(),
                     ));
                 };
-                self.index(&index, id, pipeline.as_deref(), source)
+                self.index(&index, id, pipeline.as_deref(), require_alias, source)
             }
             "get" => {
                 let index = param("index").unwrap_or_default();
@@ -205,6 +216,11 @@ impl Cluster {
                     docs: BTreeMap::new(),
                 };
                 self.indices.insert(index.clone(), idx);
+                if let Some(Value::Map(aliases)) = body.as_map().and_then(|b| b.get("aliases")) {
+                    for alias in aliases.keys() {
+                        self.aliases.insert(alias.clone(), index.clone());
+                    }
+                }
                 Ok(ack_with(&[
                     ("acknowledged", true.into()),
                     ("shards_acknowledged", true.into()),
@@ -214,8 +230,14 @@ impl Cluster {
             "indices.delete" => {
                 let index = param("index").unwrap_or_default();
                 self.indices.remove(&index);
+                self.aliases.retain(|_, target| *target != index);
                 Ok(ack_with(&[]))
             }
+            "indices.get" => {
+                let index = param("index").unwrap_or_default();
+                self.indices_get(&index)
+            }
+            "search" => self.search(param("index").as_deref(), params),
             "indices.refresh" | "cluster.health" => Ok(ack_with(&[("status", "green".into())])),
             other => Err(RestError::new(
                 400,
@@ -227,18 +249,31 @@ impl Cluster {
     }
 
     fn put_pipeline(&mut self, id: &str, body: Value) -> Result<Value, RestError> {
-        let pipeline = Pipeline::from_value(id, &body, None, None, &self.resources)
-            .map_err(|e| RestError::from_load(&e))?;
+        // RestPutPipelineAction rejects a processor entry with several keys before anything else.
+        if contains_nested_processors(&body) {
+            return Err(RestError::bad_request(
+                "[processors] contains nested objects but should be a list of single-entry objects",
+            ));
+        }
+        let pipeline =
+            Pipeline::from_value(id, &es_processor_lists(&body), None, None, &self.resources)
+                .map_err(|e| RestError::from_load(&e))?;
         self.pipelines.insert(pipeline);
         self.definitions.insert(id.to_string(), body);
         Ok(ack_with(&[]))
     }
 
-    fn get_pipeline(&self, id: Option<&str>) -> Result<Value, RestError> {
+    fn get_pipeline(&self, id: Option<&str>, summary: bool) -> Result<Value, RestError> {
         let mut out = Map::new();
         for (name, def) in &self.definitions {
             if id.is_none_or(|pat| pat.split(',').any(|p| wildcard_match(p, name))) {
-                out.insert(name.clone(), def.clone());
+                // `?summary=true` lists the ids only, each with an empty object.
+                let shown = if summary {
+                    Value::Map(Map::new())
+                } else {
+                    def.clone()
+                };
+                out.insert(name.clone(), shown);
             }
         }
         if out.is_empty() && id.is_some() {
@@ -282,6 +317,7 @@ impl Cluster {
         index: &str,
         id: Option<String>,
         pipeline: Option<&str>,
+        require_alias: bool,
         source: Map,
     ) -> Result<Value, RestError> {
         let id = id.unwrap_or_else(|| {
@@ -345,6 +381,18 @@ impl Cluster {
         } else {
             target
         };
+        if require_alias && !self.aliases.contains_key(&target) {
+            return Err(RestError::new(
+                404,
+                "index_not_found_exception",
+                &format!(
+                    "no such index [{target}] and [require_alias] request flag is [true] and [{target}] is not an alias"
+                ),
+                Map::new(),
+            ));
+        }
+        // Writing through an alias writes to the index it points to.
+        let target = self.aliases.get(&target).cloned().unwrap_or(target);
         let final_id = doc.ctx.get("_id").map(Value::to_java_string).unwrap_or(id);
         let entry = self.indices.entry(target.clone()).or_default();
         let version = entry.docs.get(&final_id).map(|d| d.1 + 1).unwrap_or(1);
@@ -365,6 +413,7 @@ impl Cluster {
     }
 
     fn get(&self, index: &str, id: &str) -> Result<Value, RestError> {
+        let index = self.aliases.get(index).map(String::as_str).unwrap_or(index);
         let Some((source, version)) = self.indices.get(index).and_then(|i| i.docs.get(id)) else {
             let mut m = Map::new();
             m.insert("_index".into(), index.into());
@@ -382,6 +431,135 @@ impl Cluster {
         m.insert("found".into(), true.into());
         m.insert("_source".into(), Value::Map(source.clone()));
         Ok(Value::Map(m))
+    }
+
+    fn indices_get(&self, name: &str) -> Result<Value, RestError> {
+        let concrete = self.aliases.get(name).map(String::as_str).unwrap_or(name);
+        if !self.indices.contains_key(concrete) {
+            let mut extra = Map::new();
+            extra.insert("index".into(), name.into());
+            return Err(RestError::new(
+                404,
+                "index_not_found_exception",
+                &format!("no such index [{name}]"),
+                extra,
+            ));
+        }
+        let mut aliases = Map::new();
+        for (alias, target) in &self.aliases {
+            if target == concrete {
+                aliases.insert(alias.clone(), Value::Map(Map::new()));
+            }
+        }
+        let mut info = Map::new();
+        info.insert("aliases".into(), Value::Map(aliases));
+        info.insert("mappings".into(), Value::Map(Map::new()));
+        info.insert("settings".into(), Value::Map(Map::new()));
+        let mut out = Map::new();
+        out.insert(concrete.to_string(), Value::Map(info));
+        Ok(Value::Map(out))
+    }
+
+    /// Lists stored documents: `query` may only be `match_all`; `sort` (field names, `{field: order}`
+    /// or `{field: {order}}`) and `size` are honoured. Anything else is reported as not emulated.
+    fn search(&self, index: Option<&str>, params: &Map) -> Result<Value, RestError> {
+        let empty = Map::new();
+        let body = match params.get("body") {
+            Some(Value::Map(b)) => b,
+            None | Some(Value::Null) => &empty,
+            Some(_) => return Err(RestError::bad_request("search body must be an object")),
+        };
+        for (k, v) in body {
+            let ok = match k.as_str() {
+                "sort" | "size" => true,
+                "query" => v
+                    .as_map()
+                    .is_some_and(|q| q.len() == 1 && q.contains_key("match_all")),
+                _ => false,
+            };
+            if !ok {
+                return Err(RestError::new(
+                    400,
+                    "unsupported_api",
+                    &format!("search option [{k}] is not emulated offline"),
+                    Map::new(),
+                ));
+            }
+        }
+        let sort = sort_keys(body.get("sort"));
+        let wanted = |name: &str| {
+            index.is_none_or(|pat| {
+                pat.split(',').any(|p| {
+                    let p = self.aliases.get(p).map(String::as_str).unwrap_or(p);
+                    p == "_all" || wildcard_match(p, name)
+                })
+            })
+        };
+        let mut hits: Vec<(&String, &String, &Map)> = Vec::new();
+        for (name, idx) in &self.indices {
+            if wanted(name) {
+                for (id, (source, _)) in &idx.docs {
+                    hits.push((name, id, source));
+                }
+            }
+        }
+        hits.sort_by(|a, b| {
+            for (field, desc) in &sort {
+                let ord = compare_sort_values(lookup_path(a.2, field), lookup_path(b.2, field));
+                let ord = if *desc { ord.reverse() } else { ord };
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        let total = hits.len();
+        let size = body
+            .get("size")
+            .and_then(Value::as_f64)
+            .map(|s| s.max(0.0) as usize)
+            .unwrap_or(10);
+        let rendered: Vec<Value> = hits
+            .into_iter()
+            .take(size)
+            .map(|(name, id, source)| {
+                let mut h = Map::new();
+                h.insert("_index".into(), name.clone().into());
+                h.insert("_id".into(), id.clone().into());
+                h.insert(
+                    "_score".into(),
+                    if sort.is_empty() {
+                        Value::Double(1.0)
+                    } else {
+                        Value::Null
+                    },
+                );
+                h.insert("_source".into(), Value::Map(source.clone()));
+                if !sort.is_empty() {
+                    let keys = sort
+                        .iter()
+                        .map(|(f, _)| lookup_path(source, f).cloned().unwrap_or(Value::Null))
+                        .collect();
+                    h.insert("sort".into(), Value::List(keys));
+                }
+                Value::Map(h)
+            })
+            .collect();
+        let total = if params.get("rest_total_hits_as_int").is_some_and(is_true) {
+            Value::Long(total as i64)
+        } else {
+            let mut t = Map::new();
+            t.insert("value".into(), Value::Long(total as i64));
+            t.insert("relation".into(), "eq".into());
+            Value::Map(t)
+        };
+        let mut hits_obj = Map::new();
+        hits_obj.insert("total".into(), total);
+        hits_obj.insert("hits".into(), Value::List(rendered));
+        Ok(ack_with(&[
+            ("timed_out", false.into()),
+            ("hits", Value::Map(hits_obj)),
+        ]))
     }
 
     fn bulk(
@@ -427,7 +605,8 @@ impl Cluster {
                 .get("pipeline")
                 .map(Value::to_java_string)
                 .or(pipeline.map(str::to_string));
-            let result = match self.index(&idx, id, p.as_deref(), source) {
+            let require_alias = meta.get("require_alias").is_some_and(is_true);
+            let result = match self.index(&idx, id, p.as_deref(), require_alias, source) {
                 Ok(v) => v,
                 Err(e) => {
                     errors = true;
@@ -443,6 +622,115 @@ impl Cluster {
             ("items", Value::List(items)),
         ]))
     }
+}
+
+/// A search `sort` as (field, descending) pairs.
+fn sort_keys(sort: Option<&Value>) -> Vec<(String, bool)> {
+    let items: Vec<&Value> = match sort {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::List(l)) => l.iter().collect(),
+        Some(one) => vec![one],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Value::String(f) => out.push((f.clone(), false)),
+            Value::Map(m) => {
+                for (f, spec) in m {
+                    let order = match spec {
+                        Value::Map(o) => o.get("order").map(Value::to_java_string),
+                        other => Some(other.to_java_string()),
+                    };
+                    out.push((f.clone(), order.as_deref() == Some("desc")));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A dotted path into a stored `_source`.
+fn lookup_path<'a>(source: &'a Map, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut cur = source.get(parts.next()?)?;
+    for p in parts {
+        cur = cur.as_map()?.get(p)?;
+    }
+    Some(cur)
+}
+
+/// Sort order of two field values: numbers by value, then strings; missing values last.
+fn compare_sort_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(p), Some(q)) if x.is_number() && y.is_number() => {
+                p.partial_cmp(&q).unwrap_or(Ordering::Equal)
+            }
+            _ => x.to_java_string().cmp(&y.to_java_string()),
+        },
+    }
+}
+
+/// A boolean request parameter: `true` or `"true"`.
+fn is_true(v: &Value) -> bool {
+    matches!(v, Value::Bool(true)) || v.to_java_string() == "true"
+}
+
+/// Whether a pipeline body's `processors` list has an entry with more than one key
+/// (Elasticsearch's `Pipeline.containsNestedProcessors`, checked by the put-pipeline API only).
+pub fn contains_nested_processors(def: &Value) -> bool {
+    def.as_map()
+        .and_then(|m| m.get("processors"))
+        .and_then(Value::as_list)
+        .is_some_and(|l| l.iter().any(|p| p.as_map().is_some_and(|m| m.len() > 1)))
+}
+
+/// A pipeline body with its processor lists read as Elasticsearch's `readProcessorConfigs` reads
+/// them: every key of a list entry is one processor (`{}` gives none, `{"a":…,"b":…}` gives two),
+/// in `processors`, `on_failure` and, recursively, in processors' own `on_failure`.
+pub fn es_processor_lists(def: &Value) -> Value {
+    let Value::Map(m) = def else {
+        return def.clone();
+    };
+    let mut out = m.clone();
+    for key in ["processors", "on_failure"] {
+        if let Some(Value::List(l)) = m.get(key) {
+            out.insert(key.to_string(), Value::List(split_processor_list(l)));
+        }
+    }
+    Value::Map(out)
+}
+
+fn split_processor_list(list: &[Value]) -> Vec<Value> {
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        let Value::Map(entries) = item else {
+            out.push(item.clone());
+            continue;
+        };
+        for (kind, options) in entries {
+            let options = match options {
+                Value::Map(o) => {
+                    let mut o = o.clone();
+                    if let Some(Value::List(l)) = o.get("on_failure") {
+                        let split = split_processor_list(l);
+                        o.insert("on_failure".into(), Value::List(split));
+                    }
+                    Value::Map(o)
+                }
+                other => other.clone(),
+            };
+            let mut one = Map::new();
+            one.insert(kind.clone(), options);
+            out.push(Value::Map(one));
+        }
+    }
+    out
 }
 
 fn ack_with(extra: &[(&str, Value)]) -> Value {
@@ -478,4 +766,154 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Value {
+        Value::from_json_str(text).expect("valid JSON")
+    }
+
+    fn cluster() -> Cluster {
+        Cluster::new(Resources::new(), "2024-01-01T00:00:00.000Z")
+    }
+
+    fn call(c: &mut Cluster, api: &str, params: &str) -> Result<Value, RestError> {
+        let Value::Map(p) = json(params) else {
+            panic!("params must be an object")
+        };
+        c.call(api, &p)
+    }
+
+    #[test]
+    fn processor_lists_read_as_elasticsearch_reads_them() {
+        let cases = [
+            (r#"{"processors":[{},{}]}"#, r#"{"processors":[]}"#),
+            (
+                r#"{"processors":[{"a":{"x":1},"b":{}}]}"#,
+                r#"{"processors":[{"a":{"x":1}},{"b":{}}]}"#,
+            ),
+            (
+                r#"{"processors":[{"a":{"on_failure":[{"b":{},"c":{}}]}}],"on_failure":[{}]}"#,
+                r#"{"processors":[{"a":{"on_failure":[{"b":{}},{"c":{}}]}}],"on_failure":[]}"#,
+            ),
+            (r#"{"processors":"x"}"#, r#"{"processors":"x"}"#),
+        ];
+        for (input, want) in cases {
+            assert_eq!(es_processor_lists(&json(input)), json(want), "{input}");
+        }
+        assert!(contains_nested_processors(&json(
+            r#"{"processors":[{"a":{}},{"b":{},"c":{}}]}"#
+        )));
+        assert!(!contains_nested_processors(&json(
+            r#"{"processors":[{},{"a":{}}]}"#
+        )));
+    }
+
+    #[test]
+    fn put_pipeline_validation() {
+        let mut c = cluster();
+        let nested = call(
+            &mut c,
+            "ingest.put_pipeline",
+            r#"{"id":"p","body":{"processors":[{"set":{},"date":{}}]}}"#,
+        )
+        .expect_err("nested processors are rejected");
+        assert_eq!(nested.status, 400);
+        assert_eq!(
+            lookup(&nested.body, &["error", "type"]),
+            Some(&json(r#""illegal_argument_exception""#))
+        );
+        call(
+            &mut c,
+            "ingest.put_pipeline",
+            r#"{"id":"p","body":{"description":"d","processors":[{},{}]}}"#,
+        )
+        .expect("empty entries are no processors");
+        let summary = call(&mut c, "ingest.get_pipeline", r#"{"summary":true}"#).expect("get");
+        assert_eq!(summary, json(r#"{"p":{}}"#));
+        let full = call(&mut c, "ingest.get_pipeline", r#"{"id":"p"}"#).expect("get");
+        assert_eq!(lookup(&full, &["p", "description"]), Some(&json(r#""d""#)));
+    }
+
+    fn lookup<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+        path.iter().try_fold(v, |cur, k| cur.as_map()?.get(*k))
+    }
+
+    #[test]
+    fn search_lists_sorted_documents() {
+        let mut c = cluster();
+        for (id, n) in [("a", 60), ("b", 40), ("c", 50)] {
+            call(
+                &mut c,
+                "index",
+                &format!(r#"{{"index":"i","id":"{id}","body":{{"n":{n}}}}}"#),
+            )
+            .expect("index");
+        }
+        let r = call(
+            &mut c,
+            "search",
+            r#"{"index":"i","rest_total_hits_as_int":true,"body":{"sort":[{"n":{"order":"desc"}}]}}"#,
+        )
+        .expect("search");
+        assert_eq!(lookup(&r, &["hits", "total"]), Some(&Value::Long(3)));
+        let ids: Vec<String> = lookup(&r, &["hits", "hits"])
+            .and_then(Value::as_list)
+            .expect("hits")
+            .iter()
+            .filter_map(|h| h.as_map()?.get("_id").map(Value::to_java_string))
+            .collect();
+        assert_eq!(ids, ["a", "c", "b"]);
+        let unsupported = call(
+            &mut c,
+            "search",
+            r#"{"index":"i","body":{"query":{"term":{"n":40}}}}"#,
+        );
+        assert!(unsupported.is_err(), "queries are not emulated");
+    }
+
+    #[test]
+    fn require_alias_needs_an_alias() {
+        let mut c = cluster();
+        let missing = call(
+            &mut c,
+            "index",
+            r#"{"index":"x","require_alias":true,"body":{"a":1}}"#,
+        )
+        .expect_err("no alias");
+        assert_eq!(missing.status, 404);
+        assert!(call(&mut c, "indices.get", r#"{"index":"x"}"#).is_err());
+        call(
+            &mut c,
+            "indices.create",
+            r#"{"index":"backing","body":{"aliases":{"x":{}}}}"#,
+        )
+        .expect("create");
+        let ok = call(
+            &mut c,
+            "index",
+            r#"{"index":"x","id":"1","require_alias":true,"body":{"a":1}}"#,
+        )
+        .expect("through the alias");
+        assert_eq!(lookup(&ok, &["_index"]), Some(&json(r#""backing""#)));
+        assert!(call(&mut c, "get", r#"{"index":"x","id":"1"}"#).is_ok());
+    }
+
+    #[test]
+    fn wildcards() {
+        for (pattern, name, want) in [
+            ("*", "abc", true),
+            ("a*", "abc", true),
+            ("*c", "abc", true),
+            ("a*c", "abc", true),
+            ("a*d", "abc", false),
+            ("abc", "abc", true),
+            ("ab", "abc", false),
+        ] {
+            assert_eq!(wildcard_match(pattern, name), want, "{pattern} {name}");
+        }
+    }
 }

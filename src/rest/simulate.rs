@@ -1,6 +1,6 @@
 //! `_ingest/pipeline/_simulate`: request parsing, running, and the response shapes Elasticsearch gives.
 
-use super::{RestError, error_body};
+use super::{RestError, error_body, es_processor_lists};
 use crate::document::{IngestDocument, METADATA_KEYS};
 use crate::error::IngestError;
 use crate::pipeline::{Env, Flow, Observer, Pipeline, PipelineSet, ProcessorNode, Status};
@@ -63,7 +63,8 @@ pub fn simulate(
                     extra,
                 ));
             };
-            let p = Pipeline::from_value(SIMULATE_PIPELINE_ID, def, None, None, resources)
+            let def = es_processor_lists(def);
+            let p = Pipeline::from_value(SIMULATE_PIPELINE_ID, &def, None, None, resources)
                 .map_err(|e| RestError::from_load(&e))?;
             pipelines.insert(p);
             SIMULATE_PIPELINE_ID.to_string()
@@ -182,14 +183,21 @@ fn run_one(id: &str, mut doc: IngestDocument, pipelines: &PipelineSet, verbose: 
     Value::Map(m)
 }
 
-/// Collects `processor_results` for `?verbose`.
+/// The message Elasticsearch's pipeline-cycle error starts with.
+const CYCLE_PREFIX: &str = "Cycle detected for pipeline: ";
+
+/// Collects `processor_results` for `?verbose`, shaped as Elasticsearch's TrackingResultProcessor
+/// records them.
 #[derive(Default)]
 struct Recorder {
     results: Vec<Value>,
+    /// For each `pipeline` processor being run, the index of its (not yet written) entry.
+    pending: Vec<usize>,
 }
 
 impl Recorder {
-    fn entry(node: &ProcessorNode, status: &str) -> Map {
+    /// One `processor_results` entry: type, status, description, tag and `if` (SimulateProcessorResult).
+    fn entry(node: &ProcessorNode, status: &str, condition_result: bool) -> Map {
         let mut m = Map::new();
         m.insert("processor_type".into(), node.type_name.clone().into());
         m.insert("status".into(), status.into());
@@ -199,23 +207,17 @@ impl Recorder {
         if let Some(t) = &node.tag {
             m.insert("tag".into(), t.clone().into());
         }
+        if let Some(cond) = &node.condition_source {
+            let mut c = Map::new();
+            c.insert("condition".into(), cond.clone().into());
+            c.insert("result".into(), condition_result.into());
+            m.insert("if".into(), Value::Map(c));
+        }
         m
     }
-}
 
-impl Observer for Recorder {
-    fn processor_start(&mut self, node: &ProcessorNode) {
-        if node.type_name == "pipeline" {
-            self.results.push(Value::Map(Self::entry(node, "success")));
-        }
-    }
-
-    fn processor_done(&mut self, node: &ProcessorNode, status: &Status, doc: &IngestDocument) {
-        // A pipeline processor's own entry was written when it started; its inner processors
-        // report the outcome.
-        if node.type_name == "pipeline" && !matches!(status, Status::Skipped) {
-            return;
-        }
+    /// The entry for a processor that ended with `status`.
+    fn outcome(node: &ProcessorNode, status: &Status, doc: &IngestDocument) -> Map {
         let (name, err, with_doc): (&str, Option<&IngestError>, bool) = match status {
             Status::Success => ("success", None, true),
             Status::Skipped => ("skipped", None, false),
@@ -223,13 +225,7 @@ impl Observer for Recorder {
             Status::ErrorIgnored(e) => ("error_ignored", Some(e), true),
             Status::Dropped => ("dropped", None, false),
         };
-        let mut m = Self::entry(node, name);
-        if let Some(cond) = &node.condition_source {
-            let mut c = Map::new();
-            c.insert("condition".into(), cond.clone().into());
-            c.insert("result".into(), (!matches!(status, Status::Skipped)).into());
-            m.insert("if".into(), Value::Map(c));
-        }
+        let mut m = Self::entry(node, name, !matches!(status, Status::Skipped));
         match (status, err) {
             (Status::ErrorIgnored(_), Some(e)) => {
                 let mut w = Map::new();
@@ -244,6 +240,72 @@ impl Observer for Recorder {
         if with_doc {
             m.insert("doc".into(), doc_body(doc));
         }
-        self.results.push(Value::Map(m));
+        m
+    }
+
+    /// A `pipeline` processor finished: fill in the entry written for it when it started.
+    fn pipeline_done(&mut self, node: &ProcessorNode, status: &Status, doc: &IngestDocument) {
+        let Some(at) = self.pending.pop() else {
+            return;
+        };
+        let error = match status {
+            Status::Error(e) | Status::ErrorIgnored(e) => Some(e),
+            _ => None,
+        };
+        let entry = match error {
+            // Elasticsearch checks the called pipeline for cycles on a copy of the document before
+            // running it verbosely: a cycle gives one error result for the outermost pipeline
+            // processor and nothing for the processors it would have run.
+            Some(e) if e.reason.starts_with(CYCLE_PREFIX) && self.pending.is_empty() => {
+                self.results.truncate(at + 1);
+                Self::outcome(node, status, doc)
+            }
+            // The processor failed itself (no such pipeline): nothing inside ran. In verbose mode
+            // Elasticsearch's TrackingResultProcessor raises that one as an IllegalArgumentException.
+            Some(_) if self.results.len() == at + 1 => {
+                let status = match status {
+                    Status::Error(e) => Status::Error(missing_pipeline_as_verbose(e)),
+                    Status::ErrorIgnored(e) => Status::ErrorIgnored(missing_pipeline_as_verbose(e)),
+                    other => other.clone(),
+                };
+                Self::outcome(node, &status, doc)
+            }
+            // Skipped by its `if`.
+            None if matches!(status, Status::Skipped) => Self::outcome(node, status, doc),
+            // Ran: the entry marks the call (no document); the processors inside report the outcome.
+            _ => Self::entry(node, "success", true),
+        };
+        if let Some(slot) = self.results.get_mut(at) {
+            *slot = Value::Map(entry);
+        }
+    }
+}
+
+/// The missing-pipeline error as verbose `_simulate` reports it (`illegal_argument_exception`).
+fn missing_pipeline_as_verbose(e: &IngestError) -> IngestError {
+    let mut e = e.clone();
+    if e.reason
+        .starts_with("Pipeline processor configured for non-existent pipeline [")
+    {
+        e.kind = "illegal_argument_exception".into();
+    }
+    e
+}
+
+impl Observer for Recorder {
+    fn processor_start(&mut self, node: &ProcessorNode) {
+        if node.type_name == "pipeline" {
+            self.pending.push(self.results.len());
+            self.results.push(Value::Null);
+        }
+    }
+
+    fn processor_done(&mut self, node: &ProcessorNode, status: &Status, doc: &IngestDocument) {
+        if node.type_name == "pipeline" {
+            self.pipeline_done(node, status, doc);
+            return;
+        }
+        self.results
+            .push(Value::Map(Self::outcome(node, status, doc)));
     }
 }
