@@ -237,6 +237,9 @@ fn render_nodes<'a>(
                     let text = match v {
                         Value::Null => continue,
                         Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                        // ES's mustache wraps a collection in a map from index to item
+                        // (CustomReflectionObjectHandler.CollectionMap): `{0=a, 1=b}`.
+                        Value::List(items) => std::borrow::Cow::Owned(collection_map_string(items)),
                         other => std::borrow::Cow::Owned(other.to_java_string()),
                     };
                     if *esc {
@@ -279,6 +282,19 @@ fn render_nodes<'a>(
             }
         }
     }
+}
+
+/// `AbstractMap.toString` of a list seen as `{index=item}` (items in Java toString).
+fn collection_map_string(items: &[Value]) -> String {
+    let mut out = String::from("{");
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&format!("{i}={}", v.to_java_string()));
+    }
+    out.push('}');
+    out
 }
 
 fn escape_into(s: &str, escape: Escape, out: &mut String) {
@@ -407,6 +423,9 @@ mod tests {
     fn renders_like_ingest_mustache() {
         give("plain", "plain");
         give("{{a.b}}", "x\\\"y");
+        // A list is rendered as ES's mustache CollectionMap: `{index=item}`.
+        give("{{{l}}}", "{0=p, 1=q}");
+        give("{{l.1}}", "q");
         give("{{{a.b}}}", "x\"y");
         give("{{& a.b}}", "x\"y");
         give("{{ n }}-{{d}}", "3-1.0");

@@ -163,8 +163,15 @@ impl Value {
                 out.push(']');
             }
             Value::Map(m) => {
+                // java.util.HashMap's toString: entries in its iteration order.
                 out.push('{');
-                for (i, (k, v)) in m.iter().enumerate() {
+                for (i, idx) in java_hash_map_order(m.keys().map(String::as_str))
+                    .into_iter()
+                    .enumerate()
+                {
+                    let Some((k, v)) = m.get_index(idx) else {
+                        continue;
+                    };
                     if i > 0 {
                         out.push_str(", ");
                     }
@@ -540,9 +547,91 @@ fn write_json(v: &Value, out: &mut String, indent: Option<usize>, level: usize, 
     }
 }
 
+/// Java's `String.hashCode()` (over UTF-16 code units).
+pub fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// The order in which a `java.util.HashMap` filled with `keys` (in this order, one `put` each,
+/// default capacity 16 and load factor 0.75) iterates them: by bucket
+/// `(h ^ h >>> 16) & (capacity - 1)`, ties in insertion order. Returns indices into `keys`.
+/// (Bins of 8+ colliding keys, which Java may turn into trees, are not modelled.)
+pub fn java_hash_map_order<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<usize> {
+    let buckets: Vec<u32> = keys
+        .map(|k| {
+            let h = java_string_hash(k) as u32;
+            h ^ (h >> 16)
+        })
+        .collect();
+    let mut capacity: usize = 16;
+    while buckets.len() > capacity / 4 * 3 {
+        capacity *= 2;
+    }
+    let mask = (capacity - 1) as u32;
+    let mut order: Vec<usize> = (0..buckets.len()).collect();
+    order.sort_by_key(|&i| buckets[i] & mask);
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maps_print_in_java_hash_map_order() {
+        // Orders seen in Elasticsearch output (darktrace, o365 goldens).
+        let v = Value::from_json_str(r#"{"left":"A","operator":"AND","right":"B"}"#).unwrap();
+        assert_eq!(v.to_java_string(), "{left=A, right=B, operator=AND}");
+        let keys = [
+            "ActorUserId",
+            "ActorYammerUserId",
+            "ClientIP",
+            "ClientIPAddress",
+            "CreationTime",
+            "GroupName",
+            "Id",
+            "ObjectId",
+            "Operation",
+            "OrganizationId",
+            "RecordType",
+            "ResultStatus",
+            "UserId",
+            "UserKey",
+            "UserType",
+            "Version",
+            "Workload",
+            "YammerNetworkId",
+        ];
+        let order: Vec<&str> = java_hash_map_order(keys.iter().copied())
+            .into_iter()
+            .map(|i| keys[i])
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "GroupName",
+                "ObjectId",
+                "ResultStatus",
+                "UserKey",
+                "YammerNetworkId",
+                "ActorUserId",
+                "ActorYammerUserId",
+                "Operation",
+                "OrganizationId",
+                "ClientIP",
+                "ClientIPAddress",
+                "Workload",
+                "RecordType",
+                "Version",
+                "UserId",
+                "CreationTime",
+                "Id",
+                "UserType",
+            ]
+        );
+        assert_eq!(java_string_hash("hello"), 99162322);
+    }
 
     #[test]
     fn java_double_formatting() {

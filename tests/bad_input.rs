@@ -53,12 +53,19 @@ impl Run {
     fn problems(&self, code: i32, needles: &[&str]) -> Vec<String> {
         let mut p = Vec::new();
         if let Some(sig) = self.signal {
-            p.push(format!("killed by signal {sig} (crash, or the {TIMEOUT:?} timeout)"));
+            p.push(format!(
+                "killed by signal {sig} (crash, or the {TIMEOUT:?} timeout)"
+            ));
         } else if self.code != Some(code) {
             p.push(format!("exit code {:?}, want {code}", self.code));
         }
         let text = self.text();
-        for bad in ["panicked", "overflowed its stack", "RUST_BACKTRACE", "memory allocation"] {
+        for bad in [
+            "panicked",
+            "overflowed its stack",
+            "RUST_BACKTRACE",
+            "memory allocation",
+        ] {
             if text.contains(bad) {
                 p.push(format!("output mentions [{bad}]"));
             }
@@ -176,70 +183,326 @@ const DOC: &str = "{\"message\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 /// run-time errors (exit 1) print Elasticsearch's error object.
 const CATALOGUE: &[(&str, i32, &[&str])] = &[
     // Malformed YAML and JSON: the parser's line and column.
-    ("yaml_unclosed_flow.yml", 2, &["yaml_unclosed_flow.yml: did not find expected ',' or ']' at line 4 column 12"]),
-    ("yaml_bad_indent.yml", 2, &["yaml_bad_indent.yml: did not find expected key at line 4 column 6"]),
-    ("yaml_tab.yml", 2, &["yaml_tab.yml: found character that cannot start any token at line 2 column 1"]),
-    ("yaml_anchor_bomb.yml", 2, &["yaml_anchor_bomb.yml: repetition limit exceeded"]),
-    ("yaml_unknown_anchor.yml", 2, &["yaml_unknown_anchor.yml: unknown anchor at line 2 column 28"]),
-    ("json_trailing_comma.json", 2, &["json_trailing_comma.json: trailing comma at line 1 column 53"]),
-    ("json_truncated.json", 2, &["json_truncated.json: EOF while parsing a list at line 2 column 0"]),
-    ("json_not_json.json", 2, &["json_not_json.json: expected value at line 1 column 1"]),
+    (
+        "yaml_unclosed_flow.yml",
+        2,
+        &["yaml_unclosed_flow.yml: did not find expected ',' or ']' at line 4 column 12"],
+    ),
+    (
+        "yaml_bad_indent.yml",
+        2,
+        &["yaml_bad_indent.yml: did not find expected key at line 4 column 6"],
+    ),
+    (
+        "yaml_tab.yml",
+        2,
+        &["yaml_tab.yml: found character that cannot start any token at line 2 column 1"],
+    ),
+    (
+        "yaml_anchor_bomb.yml",
+        2,
+        &["yaml_anchor_bomb.yml: repetition limit exceeded"],
+    ),
+    (
+        "yaml_unknown_anchor.yml",
+        2,
+        &["yaml_unknown_anchor.yml: unknown anchor at line 2 column 28"],
+    ),
+    (
+        "json_trailing_comma.json",
+        2,
+        &["json_trailing_comma.json: trailing comma at line 1 column 53"],
+    ),
+    (
+        "json_truncated.json",
+        2,
+        &["json_truncated.json: EOF while parsing a list at line 2 column 0"],
+    ),
+    (
+        "json_not_json.json",
+        2,
+        &["json_not_json.json: expected value at line 1 column 1"],
+    ),
     ("empty.yml", 2, &["empty.yml: empty document"]),
-    ("only_comments.yml", 2, &["only_comments.yml: pipeline [only_comments]: a pipeline must be an object, not null"]),
+    (
+        "only_comments.yml",
+        2,
+        &["only_comments.yml: pipeline [only_comments]: a pipeline must be an object, not null"],
+    ),
     // Wrong shapes.
-    ("top_list.yml", 2, &["top_list.yml: pipeline [top_list]: a pipeline must be an object, not java.util.ArrayList"]),
-    ("top_scalar.yml", 2, &["a pipeline must be an object, not java.lang.String"]),
-    ("processors_missing.yml", 2, &["processors_missing.yml: pipeline [processors_missing]: [processors] required property is missing"]),
-    ("processors_not_list.yml", 2, &["[processors] must be a list of processors, not java.util.HashMap"]),
-    ("processor_scalar.yml", 2, &["processor_scalar.yml:2: pipeline [processor_scalar], processors[0]", "a processor must be an object of one key (its type), not java.lang.String"]),
-    ("processor_two_types.yml", 2, &["processor_two_types.yml:2:", "processors list contains nested objects but should be a list of single-entry objects"]),
-    ("processor_options_scalar.yml", 2, &["processor_options_scalar.yml:2:", "the options of processor [set] must be an object, not java.lang.Integer"]),
-    ("unknown_pipeline_option.yml", 2, &["unknown_pipeline_option.yml: pipeline [unknown_pipeline_option]: unknown pipeline option [frob]"]),
+    (
+        "top_list.yml",
+        2,
+        &[
+            "top_list.yml: pipeline [top_list]: a pipeline must be an object, not java.util.ArrayList",
+        ],
+    ),
+    (
+        "top_scalar.yml",
+        2,
+        &["a pipeline must be an object, not java.lang.String"],
+    ),
+    (
+        "processors_missing.yml",
+        2,
+        &[
+            "processors_missing.yml: pipeline [processors_missing]: [processors] required property is missing",
+        ],
+    ),
+    (
+        "processors_not_list.yml",
+        2,
+        &["[processors] must be a list of processors, not java.util.HashMap"],
+    ),
+    (
+        "processor_scalar.yml",
+        2,
+        &[
+            "processor_scalar.yml:2: pipeline [processor_scalar], processors[0]",
+            "a processor must be an object of one key (its type), not java.lang.String",
+        ],
+    ),
+    (
+        "processor_two_types.yml",
+        2,
+        &[
+            "processor_two_types.yml:2:",
+            "processors list contains nested objects but should be a list of single-entry objects",
+        ],
+    ),
+    (
+        "processor_options_scalar.yml",
+        2,
+        &[
+            "processor_options_scalar.yml:2:",
+            "the options of processor [set] must be an object, not java.lang.Integer",
+        ],
+    ),
+    (
+        "unknown_pipeline_option.yml",
+        2,
+        &[
+            "unknown_pipeline_option.yml: pipeline [unknown_pipeline_option]: unknown pipeline option [frob]",
+        ],
+    ),
     // Unknown processors and options, missing required options, options of the wrong type.
-    ("unknown_processor.yml", 2, &["unknown_processor.yml:3: pipeline [unknown_processor], processors[1] [frobnicate]: No processor type exists with name [frobnicate]"]),
-    ("nested_unknown_processor.yml", 2, &["processors[0].on_failure[0] [frobnicate]: No processor type exists with name [frobnicate]"]),
-    ("unknown_option.yml", 2, &["unknown_option.yml:2:", "processor [set] doesn't support one or more provided configuration parameters [frob]"]),
-    ("missing_required.yml", 2, &["missing_required.yml:2:", "[set]: [field] required property is missing"]),
-    ("kv_missing_split.yml", 2, &["[kv]: [field_split] required property is missing"]),
-    ("wrong_type_string.yml", 2, &["[field] property isn't a string, but of type [java.util.ArrayList]"]),
-    ("wrong_type_bool.yml", 2, &["[ignore_failure] property isn't a boolean, but of type [java.lang.String]"]),
-    ("wrong_type_list.yml", 2, &["[field] property isn't a list, but of type [java.util.HashMap]"]),
-    ("bad_enum.yml", 2, &["[convert]: [type] type [frob] not supported, cannot convert field."]),
+    (
+        "unknown_processor.yml",
+        2,
+        &[
+            "unknown_processor.yml:3: pipeline [unknown_processor], processors[1] [frobnicate]: No processor type exists with name [frobnicate]",
+        ],
+    ),
+    (
+        "nested_unknown_processor.yml",
+        2,
+        &[
+            "processors[0].on_failure[0] [frobnicate]: No processor type exists with name [frobnicate]",
+        ],
+    ),
+    (
+        "unknown_option.yml",
+        2,
+        &[
+            "unknown_option.yml:2:",
+            "processor [set] doesn't support one or more provided configuration parameters [frob]",
+        ],
+    ),
+    (
+        "missing_required.yml",
+        2,
+        &[
+            "missing_required.yml:2:",
+            "[set]: [field] required property is missing",
+        ],
+    ),
+    (
+        "kv_missing_split.yml",
+        2,
+        &["[kv]: [field_split] required property is missing"],
+    ),
+    (
+        "wrong_type_string.yml",
+        2,
+        &["[field] property isn't a string, but of type [java.util.ArrayList]"],
+    ),
+    (
+        "wrong_type_bool.yml",
+        2,
+        &["[ignore_failure] property isn't a boolean, but of type [java.lang.String]"],
+    ),
+    (
+        "wrong_type_list.yml",
+        2,
+        &["[field] property isn't a list, but of type [java.util.HashMap]"],
+    ),
+    (
+        "bad_enum.yml",
+        2,
+        &["[convert]: [type] type [frob] not supported, cannot convert field."],
+    ),
     // Empty processor lists.
-    ("empty_on_failure.yml", 2, &["[on_failure] processors list cannot be empty"]),
-    ("empty_pipeline_on_failure.yml", 2, &["pipeline [empty_pipeline_on_failure] cannot have an empty on_failure option defined"]),
-    ("foreach_without_processor.yml", 2, &["[foreach]: [processor] required property is missing"]),
-    ("foreach_empty_processor.yml", 2, &["[foreach]: [processor] Must specify exactly one processor type"]),
-    ("grok_empty_patterns.yml", 2, &["[patterns] List of patterns must not be empty"]),
+    (
+        "empty_on_failure.yml",
+        2,
+        &["[on_failure] processors list cannot be empty"],
+    ),
+    (
+        "empty_pipeline_on_failure.yml",
+        2,
+        &["pipeline [empty_pipeline_on_failure] cannot have an empty on_failure option defined"],
+    ),
+    (
+        "foreach_without_processor.yml",
+        2,
+        &["[foreach]: [processor] required property is missing"],
+    ),
+    (
+        "foreach_empty_processor.yml",
+        2,
+        &["[foreach]: [processor] Must specify exactly one processor type"],
+    ),
+    (
+        "grok_empty_patterns.yml",
+        2,
+        &["[patterns] List of patterns must not be empty"],
+    ),
     // Painless that does not compile, or reaches for what the sandbox does not have.
-    ("painless_syntax.yml", 2, &["painless_syntax.yml:2:", "[source] compile error at line 1, column 9: unexpected token [;]"]),
-    ("painless_unterminated_string.yml", 2, &["[source] compile error at line 1, column 9: unterminated string literal"]),
-    ("painless_unknown_method.yml", 2, &["dynamic method [frobnicate/0] not found"]),
-    ("painless_unknown_class.yml", 2, &["cannot resolve type [java]"]),
-    ("painless_process.yml", 2, &["cannot resolve symbol [Runtime]"]),
-    ("painless_system_env.yml", 2, &["cannot resolve symbol [System]"]),
-    ("painless_bad_lang.yml", 2, &["script_lang not supported [python]"]),
-    ("painless_stored_script.yml", 2, &["stored script [my-script] is not available offline"]),
-    ("painless_if_syntax.yml", 2, &["[set]: [if] compile error at line 1, column 9"]),
+    (
+        "painless_syntax.yml",
+        2,
+        &[
+            "painless_syntax.yml:2:",
+            "[source] compile error at line 1, column 9: unexpected token [;]",
+        ],
+    ),
+    (
+        "painless_unterminated_string.yml",
+        2,
+        &["[source] compile error at line 1, column 9: unterminated string literal"],
+    ),
+    (
+        "painless_unknown_method.yml",
+        1,
+        &["dynamic method [java.lang.String, frobnicate/0] not found"],
+    ),
+    (
+        "painless_unknown_class.yml",
+        2,
+        &["cannot resolve type [java]"],
+    ),
+    (
+        "painless_process.yml",
+        2,
+        &["cannot resolve symbol [Runtime]"],
+    ),
+    (
+        "painless_system_env.yml",
+        2,
+        &["cannot resolve symbol [System]"],
+    ),
+    (
+        "painless_bad_lang.yml",
+        2,
+        &["script_lang not supported [python]"],
+    ),
+    (
+        "painless_stored_script.yml",
+        2,
+        &["stored script [my-script] is not available offline"],
+    ),
+    (
+        "painless_if_syntax.yml",
+        2,
+        &["[set]: [if] compile error at line 1, column 9"],
+    ),
     // Patterns that do not compile.
-    ("grok_unknown_pattern.yml", 2, &["Unable to find pattern [NOPE] in Grok's pattern dictionary"]),
-    ("grok_bad_regex.yml", 2, &["Invalid regex pattern found in: [(unclosed]"]),
-    ("grok_recursive_definition.yml", 2, &["circular reference detected: A->B->A"]),
-    ("dissect_bad_pattern.yml", 2, &["Unable to parse pattern: %{a"]),
-    ("dissect_no_keys.yml", 2, &["Unable to parse pattern: no keys here"]),
-    ("gsub_bad_regex.yml", 2, &["[gsub]: [pattern] Invalid regex pattern"]),
-    ("template_unclosed.yml", 2, &["[value] unclosed tag in template [{{message]"]),
+    (
+        "grok_unknown_pattern.yml",
+        2,
+        &["Unable to find pattern [NOPE] in Grok's pattern dictionary"],
+    ),
+    (
+        "grok_bad_regex.yml",
+        2,
+        &["Invalid regex pattern found in: [(unclosed]"],
+    ),
+    (
+        "grok_recursive_definition.yml",
+        2,
+        &["circular reference detected: A->B->A"],
+    ),
+    (
+        "dissect_bad_pattern.yml",
+        2,
+        &["Unable to parse pattern: %{a"],
+    ),
+    (
+        "dissect_no_keys.yml",
+        2,
+        &["Unable to parse pattern: no keys here"],
+    ),
+    (
+        "gsub_bad_regex.yml",
+        2,
+        &["[gsub]: [pattern] Invalid regex pattern"],
+    ),
+    (
+        "template_unclosed.yml",
+        2,
+        &["[value] unclosed tag in template [{{message]"],
+    ),
     // Run-time failures: the document fails, the run goes on (exit 1).
-    ("cycle_self.yml", 1, &["Cycle detected for pipeline: cycle_self"]),
-    ("missing_sub_pipeline.yml", 1, &["Pipeline processor configured for non-existent pipeline [nope]"]),
-    ("painless_divide_by_zero.yml", 1, &["\"script_exception\"", "/ by zero"]),
-    ("painless_infinite_loop.yml", 1, &["The maximum number of statements that can be executed in a loop has been reached."]),
-    ("painless_unbounded_recursion.yml", 1, &["the script exceeded the maximum call depth"]),
-    ("painless_null_pointer.yml", 1, &["cannot access method/field [length] from a null def reference"]),
-    ("painless_self_reference.yml", 1, &["Failed to generate the source document for ingest pipeline [painless_self_reference]"]),
-    ("painless_if_runtime_error.yml", 1, &["cannot access method/field [x] from a null def reference"]),
-    ("grok_catastrophic.yml", 1, &["grok pattern matching was interrupted after [1000] ms"]),
-    ("date_bad_timezone.yml", 1, &["Unknown time-zone ID: Mars/Olympus"]),
+    (
+        "cycle_self.yml",
+        1,
+        &["Cycle detected for pipeline: cycle_self"],
+    ),
+    (
+        "missing_sub_pipeline.yml",
+        1,
+        &["Pipeline processor configured for non-existent pipeline [nope]"],
+    ),
+    (
+        "painless_divide_by_zero.yml",
+        1,
+        &["\"script_exception\"", "/ by zero"],
+    ),
+    (
+        "painless_infinite_loop.yml",
+        1,
+        &["The maximum number of statements that can be executed in a loop has been reached."],
+    ),
+    (
+        "painless_unbounded_recursion.yml",
+        1,
+        &["the script exceeded the maximum call depth"],
+    ),
+    (
+        "painless_null_pointer.yml",
+        1,
+        &["cannot access method/field [length] from a null def reference"],
+    ),
+    (
+        "painless_self_reference.yml",
+        1,
+        &["Failed to generate the source document for ingest pipeline [painless_self_reference]"],
+    ),
+    (
+        "painless_if_runtime_error.yml",
+        1,
+        &["cannot access method/field [x] from a null def reference"],
+    ),
+    (
+        "grok_catastrophic.yml",
+        1,
+        &["grok pattern matching was interrupted after [1000] ms"],
+    ),
+    (
+        "date_bad_timezone.yml",
+        1,
+        &["Unknown time-zone ID: Mars/Olympus"],
+    ),
     ("date_bad_locale.yml", 1, &["unable to parse date"]),
 ];
 
@@ -261,7 +524,9 @@ fn pipeline_catalogue() {
             continue;
         }
         let Some((_, code, needles)) = CATALOGUE.iter().find(|c| c.0 == f) else {
-            failures.push(format!("{f}: in tests/bad_input/pipelines but not in CATALOGUE"));
+            failures.push(format!(
+                "{f}: in tests/bad_input/pipelines but not in CATALOGUE"
+            ));
             continue;
         };
         let run = run_pipeline_file(&dir.join(f), DOC);
@@ -337,8 +602,11 @@ fn a_hundred_nested_sub_pipelines_hit_the_limit() {
 #[test]
 fn a_broken_sibling_is_only_a_warning_for_run() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("main.yml"), "processors:\n  - set: {field: a, value: 1}\n")
-        .expect("main");
+    std::fs::write(
+        tmp.path().join("main.yml"),
+        "processors:\n  - set: {field: a, value: 1}\n",
+    )
+    .expect("main");
     std::fs::write(tmp.path().join("broken.yml"), "processors: [").expect("broken");
     std::fs::write(tmp.path().join("binary.json"), [0xff, 0xfe, 0x00, 0x01]).expect("binary");
     Run::of(
@@ -347,7 +615,15 @@ fn a_broken_sibling_is_only_a_warning_for_run() {
             .arg(tmp.path().join("main.yml"))
             .write_stdin("{}\n"),
     )
-    .expect(0, &["{\"a\":1}", "warning: skipping sibling pipeline", "broken.yml", "binary.json"]);
+    .expect(
+        0,
+        &[
+            "{\"a\":1}",
+            "warning: skipping sibling pipeline",
+            "broken.yml",
+            "binary.json",
+        ],
+    );
 }
 
 // ---- Pipeline files that are not text, and deep nesting in definitions and Painless. ----
@@ -362,8 +638,12 @@ fn binary_pipeline_file() {
 
 #[test]
 fn nul_bytes_in_a_pipeline_file() {
-    run_pipeline_text("nul.yml", "processors:\n  - set: {field: a, value: \"\0\"}\n\0", DOC)
-        .expect(2, &["nul.yml"]);
+    run_pipeline_text(
+        "nul.yml",
+        "processors:\n  - set: {field: a, value: \"\0\"}\n\0",
+        DOC,
+    )
+    .expect(2, &["nul.yml"]);
 }
 
 #[test]
@@ -387,7 +667,8 @@ fn ten_thousand_levels_of_json_and_yaml_in_a_pipeline() {
         y.push_str(&" ".repeat(8 + i));
         y.push_str("k:\n");
     }
-    run_pipeline_text("deep_block.yml", y, DOC).expect(2, &["deep_block.yml: recursion limit exceeded"]);
+    run_pipeline_text("deep_block.yml", y, DOC)
+        .expect(2, &["deep_block.yml: recursion limit exceeded"]);
 }
 
 #[test]
@@ -400,25 +681,16 @@ fn ten_thousand_nested_on_failure_handlers() {
         y.push_str(&format!("{}    on_failure:\n", " ".repeat(indent)));
         indent += 6;
     }
-    y.push_str(&format!("{}- set: {{field: a, value: 1}}\n", " ".repeat(indent)));
-    run_pipeline_text("deep_on_failure.yml", y, DOC).expect(2, &["deep_on_failure.yml: recursion limit exceeded"]);
+    y.push_str(&format!(
+        "{}- set: {{field: a, value: 1}}\n",
+        " ".repeat(indent)
+    ));
+    run_pipeline_text("deep_on_failure.yml", y, DOC)
+        .expect(2, &["deep_on_failure.yml: recursion limit exceeded"]);
 }
 
-#[test]
-fn ten_thousand_levels_of_painless() {
-    let cases = [
-        ("parens", format!("ctx.a = {}1{};", "(".repeat(10_000), ")".repeat(10_000))),
-        ("blocks", format!("{}{}", "{".repeat(10_000), "}".repeat(10_000))),
-        ("not", format!("ctx.a = {}true;", "!".repeat(10_000))),
-        ("minus", format!("ctx.a = {}1;", "- ".repeat(10_000))),
-        ("lists", format!("ctx.a = {}{};", "[".repeat(10_000), "]".repeat(10_000))),
-        ("ifs", format!("{}ctx.a = 1;", "if (true) ".repeat(10_000))),
-        ("ternary", format!("ctx.a = {}1;", "true ? 1 : ".repeat(10_000))),
-        ("casts", format!("ctx.a = {}1;", "(int) ".repeat(10_000))),
-        ("calls", format!("ctx.a = 'x'{};", ".toString()".repeat(10_000))),
-        ("index", format!("def x = [1]; ctx.a = x{};", "[0]".repeat(10_000))),
-        ("lambdas", format!("ctx.a = {}1;", "() -> ".repeat(10_000))),
-    ];
+/// Runs Painless sources as `script` processors; returns the cases that crashed or hung.
+fn painless_crashes(cases: &[(&str, String)]) -> Vec<String> {
     let mut failures = Vec::new();
     for (name, src) in cases {
         let text = format!(
@@ -432,7 +704,94 @@ fn ten_thousand_levels_of_painless() {
             failures.push(format!("{name}: {}", p.join("\n")));
         }
     }
+    failures
+}
+
+#[test]
+fn ten_thousand_levels_of_painless() {
+    let failures = painless_crashes(&[
+        (
+            "parens",
+            format!("ctx.a = {}1{};", "(".repeat(10_000), ")".repeat(10_000)),
+        ),
+        (
+            "blocks",
+            format!("{}{}", "{".repeat(10_000), "}".repeat(10_000)),
+        ),
+        ("not", format!("ctx.a = {}true;", "!".repeat(10_000))),
+        ("minus", format!("ctx.a = {}1;", "- ".repeat(10_000))),
+        (
+            "lists",
+            format!("ctx.a = {}{};", "[".repeat(10_000), "]".repeat(10_000)),
+        ),
+        (
+            "maps",
+            format!("ctx.a = {}{};", "[1:".repeat(10_000), "]".repeat(10_000)),
+        ),
+        ("ifs", format!("{}ctx.a = 1;", "if (true) ".repeat(10_000))),
+        ("casts", format!("ctx.a = {}1;", "(int) ".repeat(10_000))),
+        ("lambdas", format!("ctx.a = {}1;", "() -> ".repeat(10_000))),
+        ("sum_of_300", format!("ctx.a = 1{};", " + 1".repeat(300))),
+    ]);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+#[ignore = "reason: stack overflow: long left-assoc chains are built iteratively by the parser (no depth check) and evaluated recursively by Interp::eval (sum of 1,000 terms, 10,000 `.toString()` calls or `[0]` indexes, `&&` chains); ternary and assignment chains overflow the parser itself, see report"]
+fn long_painless_chains() {
+    let failures = painless_crashes(&[
+        ("sum_of_1000", format!("ctx.a = 1{};", " + 1".repeat(1_000))),
+        (
+            "concat_of_1000",
+            format!("ctx.a = ''{};", " + ctx.message".repeat(1_000)),
+        ),
+        (
+            "and_chain",
+            format!("ctx.a = true{};", " && true".repeat(10_000)),
+        ),
+        (
+            "calls",
+            format!("ctx.a = 'x'{};", ".toString()".repeat(10_000)),
+        ),
+        (
+            "index",
+            format!("def x = [1]; ctx.a = x{};", "[0]".repeat(10_000)),
+        ),
+        (
+            "ternary",
+            format!("ctx.a = {}1;", "true ? 1 : ".repeat(10_000)),
+        ),
+        (
+            "assign_chain",
+            format!("def a; {}1; ctx.a = a;", "a = ".repeat(10_000)),
+        ),
+    ]);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+#[ignore = "reason: stack overflow on rayon worker threads (2 MB stacks): a 300-term sum in a script crashes `pipette test` once two data streams run in parallel, see report"]
+fn painless_sum_of_300_under_pipette_test() {
+    let repo = Repo::new();
+    let pipeline = format!(
+        "processors:\n  - set: {{field: a, value: 1}}\n  - script: {{source: \"ctx.b = 1{};\"}}\n  - remove: {{field: b}}\n",
+        " + 1".repeat(300)
+    );
+    repo.write(PIPELINE, &pipeline);
+    repo.write("pipelines/other/default.yml", &pipeline);
+    repo.write(
+        "sample_events/other/test-a.json",
+        "{\"events\": [{\"message\": \"x\"}]}\n",
+    );
+    repo.write(
+        "expected/other/test-a.json-expected.json",
+        std::fs::read(repo.path(GOLDEN)).expect("golden"),
+    );
+    repo.write(
+        "fields/other/fields.yml",
+        std::fs::read(repo.path(FIELDS)).expect("fields"),
+    );
+    repo.test(&[]).expect(0, &["2 passed"]);
 }
 
 #[test]
@@ -530,7 +889,10 @@ fn dotted(n: usize) -> String {
 fn set_with_a_100000_segment_field() {
     run_pipeline_text(
         "deep_set.yml",
-        format!("processors:\n  - set: {{field: \"{}\", value: 1}}\n", dotted(100_000)),
+        format!(
+            "processors:\n  - set: {{field: \"{}\", value: 1}}\n",
+            dotted(100_000)
+        ),
         DOC,
     )
     .expect(0, &["{\"a\":{\"a\":"]);
@@ -541,7 +903,10 @@ fn set_with_a_100000_segment_field() {
 fn dot_expander_on_a_100000_segment_key() {
     let repo = Repo::new();
     repo.write(PIPELINE, "processors:\n  - dot_expander: {field: \"*\"}\n")
-        .write(INPUT, format!("{{\"events\":[{{\"{}\":1}}]}}", dotted(100_000)));
+        .write(
+            INPUT,
+            format!("{{\"events\":[{{\"{}\":1}}]}}", dotted(100_000)),
+        );
     let run = repo.test(&[]);
     run.expect(run.code.unwrap_or(-1).clamp(1, 2), &["test-a.json"]);
 }
@@ -562,7 +927,10 @@ fn config_field_with_a_100000_segment_key() {
 fn a_2000_segment_field_is_fine() {
     run_pipeline_text(
         "deepish.yml",
-        format!("processors:\n  - set: {{field: \"{}\", value: 1}}\n", dotted(2_000)),
+        format!(
+            "processors:\n  - set: {{field: \"{}\", value: 1}}\n",
+            dotted(2_000)
+        ),
         DOC,
     )
     .expect(0, &["{\"a\":{\"a\":"]);
@@ -578,25 +946,58 @@ fn the_base_repository_passes() {
 #[test]
 fn malformed_json_inputs() {
     let cases: &[(&[u8], &str)] = &[
-        (b"", "invalid JSON: EOF while parsing a value at line 1 column 0"),
-        (b"{\"events\": [{\"message\": \"x\"},]}", "invalid JSON: trailing comma at line 1 column 31"),
-        (b"{\"events\": [{\"message\": \"x\"}", "invalid JSON: EOF while parsing a list at line 1 column 28"),
-        (b"{\"events\": 5}", "\"events\" must be a list, found a number"),
-        (b"{\"events\": [1]}", "event 0 must be an object, found a number"),
-        (b"[{\"message\": \"x\"}]", "expected an object with an \"events\" list, found a list"),
-        (b"{\"message\":\"x\"}\n{\"message\":\"y\"}\n", "invalid JSON: trailing characters at line 2 column 1"),
+        (
+            b"",
+            "invalid JSON: EOF while parsing a value at line 1 column 0",
+        ),
+        (
+            b"{\"events\": [{\"message\": \"x\"},]}",
+            "invalid JSON: trailing comma at line 1 column 30",
+        ),
+        (
+            b"{\"events\": [{\"message\": \"x\"}",
+            "invalid JSON: EOF while parsing a list at line 1 column 28",
+        ),
+        (
+            b"{\"events\": 5}",
+            "\"events\" must be a list, found a number",
+        ),
+        (
+            b"{\"events\": [1]}",
+            "event 0 must be an object, found a number",
+        ),
+        (
+            b"[{\"message\": \"x\"}]",
+            "expected an object with an \"events\" list, found a list",
+        ),
+        (
+            b"{\"message\":\"x\"}\n{\"message\":\"y\"}\n",
+            "invalid JSON: trailing characters at line 2 column 1",
+        ),
         (b"\xff\xfe{\"events\": []}", "not valid UTF-8"),
         (b"\x00\x01\x02\x03", "invalid JSON"),
-        (b"{\"events\": [{\"message\": \"\\ud800\"}]}", "invalid JSON: lone leading surrogate"),
-        (b"{\"events\": [{\"n\": 1e999999}]}", "invalid JSON: number out of range"),
+        (
+            b"{\"events\": [{\"message\": \"\\ud800\"}]}",
+            "invalid JSON: unexpected end of hex escape",
+        ),
+        (
+            b"{\"events\": [{\"n\": 1e999999}]}",
+            "invalid JSON: number out of range",
+        ),
     ];
     let mut failures = Vec::new();
     for (bytes, needle) in cases {
         let repo = Repo::new();
         repo.write(INPUT, bytes);
-        let p = repo.test(&[]).problems(2, &["ERROR", "sample_events/web/test-a.json: ", needle]);
+        let p = repo
+            .test(&[])
+            .problems(2, &["ERROR", "sample_events/web/test-a.json: ", needle]);
         if !p.is_empty() {
-            failures.push(format!("{:?}: {}", String::from_utf8_lossy(bytes), p.join("\n")));
+            failures.push(format!(
+                "{:?}: {}",
+                String::from_utf8_lossy(bytes),
+                p.join("\n")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -631,7 +1032,8 @@ fn unsupported_input_extensions() {
 fn input_without_extension_matches_elastic_package() {
     let repo = Repo::new();
     repo.write("sample_events/web/README", "hello\n");
-    repo.test(&[]).expect(2, &["unsupported extension for test case file (ext: )"]);
+    repo.test(&[])
+        .expect(2, &["unsupported extension for test case file (ext: )"]);
 }
 
 #[test]
@@ -641,11 +1043,12 @@ fn log_inputs_with_binary_and_invalid_utf8() {
     let mut bytes: Vec<u8> = (0u8..=255).collect();
     bytes.extend_from_slice(b"\nline two \xc3\x28 \xf0\x9f\x98\n\r\n\n");
     repo.write("sample_events/web/test-b.log", &bytes);
-    repo.test(&["--generate"]).expect(1, &["test-b.log", "[generated]"]);
-    let golden =
-        std::fs::read_to_string(repo.path("expected/web/test-b.log-expected.json")).expect("golden");
+    repo.test(&["--generate"])
+        .expect(0, &["test-b.log", "[generated]"]);
+    let golden = std::fs::read_to_string(repo.path("expected/web/test-b.log-expected.json"))
+        .expect("golden");
     let v: serde_json::Value = serde_json::from_str(&golden).expect("golden is JSON");
-    assert_eq!(v["expected"].as_array().map(Vec::len), Some(4), "{golden}");
+    assert_eq!(v["expected"].as_array().map(Vec::len), Some(5), "{golden}");
     // Compares equal with itself afterwards.
     let again = repo.test(&[]);
     assert_ne!(again.code, Some(2), "{}", again.text());
@@ -656,9 +1059,11 @@ fn empty_inputs() {
     let repo = Repo::new();
     repo.write(INPUT, "{\"events\": []}");
     repo.write("sample_events/web/test-e.log", "");
-    repo.test(&["--generate"]).expect(0, &["test-e.log", "0/0 documents"]);
+    repo.test(&["--generate"])
+        .expect(0, &["test-e.log", "0/0 documents"]);
     assert_eq!(
-        std::fs::read_to_string(repo.path("expected/web/test-e.log-expected.json")).expect("golden"),
+        std::fs::read_to_string(repo.path("expected/web/test-e.log-expected.json"))
+            .expect("golden"),
         "{\n    \"expected\": null\n}\n"
     );
 }
@@ -680,7 +1085,8 @@ fn huge_log_line_and_many_events() {
     many.push_str("]}");
     repo.write("sample_events/web/test-many.json", many);
     let start = Instant::now();
-    repo.test(&["--generate"]).expect(0, &["test-big.log", "test-many.json", "100000/100000"]);
+    repo.test(&["--generate"])
+        .expect(0, &["test-big.log", "test-many.json", "100000/100000"]);
     assert!(start.elapsed() < TIMEOUT);
     repo.test(&[]).expect(0, &["2 passed"]);
 }
@@ -719,16 +1125,48 @@ fn huge_string_through_every_kind_of_processor() {
 #[test]
 fn malformed_test_configs() {
     let cases: &[(&str, &[u8], &str)] = &[
-        (CONFIG, b"fields: [a\n", "test-a.json-config.yml: invalid YAML: did not find expected ',' or ']' at line 2 column 1"),
-        ("sample_events/web/test-common-config.yml", b"- 1\n", "test-common-config.yml: a test config must be an object, not java.util.ArrayList"),
-        (CONFIG, b"fields: 3\n", "test-a.json-config.yml: [fields] must be an object, not java.lang.Integer"),
-        (CONFIG, b"dynamic_fields:\n  a: \"([\"\n", "test-a.json-config.yml: [dynamic_fields.a] invalid pattern [([]"),
-        (CONFIG, b"dynamic_fields: [a]\n", "[dynamic_fields] must be an object"),
-        (CONFIG, b"multiline:\n  first_line_pattern: \"([\"\n", "[multiline.first_line_pattern] invalid pattern"),
-        (CONFIG, b"numeric_keyword_fields: 7\n", "test-a.json-config.yml"),
+        (
+            CONFIG,
+            b"fields: [a\n",
+            "test-a.json-config.yml: invalid YAML: did not find expected ',' or ']' at line 2 column 1",
+        ),
+        (
+            "sample_events/web/test-common-config.yml",
+            b"- 1\n",
+            "test-common-config.yml: a test config must be an object, not java.util.ArrayList",
+        ),
+        (
+            CONFIG,
+            b"fields: 3\n",
+            "test-a.json-config.yml: [fields] must be an object, not java.lang.Integer",
+        ),
+        (
+            CONFIG,
+            b"dynamic_fields:\n  a: \"([\"\n",
+            "test-a.json-config.yml: [dynamic_fields.a] invalid pattern [([]",
+        ),
+        (
+            CONFIG,
+            b"dynamic_fields: [a]\n",
+            "[dynamic_fields] must be an object",
+        ),
+        (
+            CONFIG,
+            b"multiline:\n  first_line_pattern: \"([\"\n",
+            "[multiline.first_line_pattern] invalid pattern",
+        ),
+        (
+            CONFIG,
+            b"numeric_keyword_fields: 7\n",
+            "test-a.json-config.yml",
+        ),
         (CONFIG, b"skip: yes\n", "test-a.json-config.yml"),
         (CONFIG, b"\xff\xfe\x00", "test-a.json-config.yml"),
-        (CONFIG, b"fields:\n  message.inner: 1\n", "can't set custom field [message.inner]"),
+        (
+            CONFIG,
+            b"fields:\n  message.inner: 1\n",
+            "can't set custom field [message.inner]",
+        ),
     ];
     let mut failures = Vec::new();
     for (file, bytes, needle) in cases {
@@ -736,7 +1174,11 @@ fn malformed_test_configs() {
         repo.write(file, bytes);
         let p = repo.test(&[]).problems(2, &["ERROR", needle]);
         if !p.is_empty() {
-            failures.push(format!("{file} {:?}: {}", String::from_utf8_lossy(bytes), p.join("\n")));
+            failures.push(format!(
+                "{file} {:?}: {}",
+                String::from_utf8_lossy(bytes),
+                p.join("\n")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -745,22 +1187,49 @@ fn malformed_test_configs() {
 #[test]
 fn golden_files_of_the_wrong_shape() {
     let cases: &[(&[u8], &str)] = &[
-        (b"", "invalid JSON: EOF while parsing a value at line 1 column 0"),
-        (b"{\"expected\": [{\"a\":1", "invalid JSON: EOF while parsing an object at line 1 column 20"),
-        (b"{\"expected\": {\"a\": 1}}", "\"expected\" must be a list, found an object"),
-        (b"[{\"a\": 1}]", "expected an object with an \"expected\" list, found a list"),
-        (b"{\"expected\": [3]}", "expected document 0 must be an object or null, found a number"),
-        (b"{\"expected\": \"x\"}", "\"expected\" must be a list, found a string"),
+        (
+            b"",
+            "invalid JSON: EOF while parsing a value at line 1 column 0",
+        ),
+        (
+            b"{\"expected\": [{\"a\":1",
+            "invalid JSON: EOF while parsing an object at line 1 column 20",
+        ),
+        (
+            b"{\"expected\": {\"a\": 1}}",
+            "\"expected\" must be a list, found an object",
+        ),
+        (
+            b"[{\"a\": 1}]",
+            "expected an object with an \"expected\" list, found a list",
+        ),
+        (
+            b"{\"expected\": [3]}",
+            "expected document 0 must be an object or null, found a number",
+        ),
+        (
+            b"{\"expected\": \"x\"}",
+            "\"expected\" must be a list, found a string",
+        ),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not valid UTF-8"),
-        (b"null", "expected an object with an \"expected\" list, found null"),
+        (
+            b"null",
+            "expected an object with an \"expected\" list, found null",
+        ),
     ];
     let mut failures = Vec::new();
     for (bytes, needle) in cases {
         let repo = Repo::new();
         repo.write(GOLDEN, bytes);
-        let p = repo.test(&[]).problems(2, &["expected/web/test-a.json-expected.json: ", needle]);
+        let p = repo
+            .test(&[])
+            .problems(2, &["expected/web/test-a.json-expected.json: ", needle]);
         if !p.is_empty() {
-            failures.push(format!("{:?}: {}", String::from_utf8_lossy(bytes), p.join("\n")));
+            failures.push(format!(
+                "{:?}: {}",
+                String::from_utf8_lossy(bytes),
+                p.join("\n")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -771,7 +1240,10 @@ fn golden_with_fewer_or_more_documents_fails_the_test_only() {
     let repo = Repo::new();
     repo.write(GOLDEN, "{\"expected\": []}");
     repo.test(&[]).expect(1, &["expected 0 documents, got 1"]);
-    repo.write(GOLDEN, "{\"expected\": [{\"a\": 1, \"message\": \"x\"}, {\"a\": 2}]}");
+    repo.write(
+        GOLDEN,
+        "{\"expected\": [{\"a\": 1, \"message\": \"x\"}, {\"a\": 2}]}",
+    );
     repo.test(&[]).expect(1, &["document missing from output"]);
 }
 
@@ -782,7 +1254,10 @@ fn malformed_fields_files() {
         (b"name: 3\n", "fields/web/fields.yml"),
         (b"\xff\xfe\x00\x01garbage", "fields/web/fields.yml"),
         (b"- name: a\n  type: [keyword]\n", "fields/web/fields.yml"),
-        (b"- name: a\n  type: group\n  fields: 7\n", "fields/web/fields.yml"),
+        (
+            b"- name: a\n  type: group\n  fields: 7\n",
+            "fields/web/fields.yml",
+        ),
     ];
     let mut failures = Vec::new();
     for (bytes, needle) in cases {
@@ -790,7 +1265,11 @@ fn malformed_fields_files() {
         repo.write(FIELDS, bytes);
         let p = repo.test(&[]).problems(2, &["field definitions", needle]);
         if !p.is_empty() {
-            failures.push(format!("{:?}: {}", String::from_utf8_lossy(bytes), p.join("\n")));
+            failures.push(format!(
+                "{:?}: {}",
+                String::from_utf8_lossy(bytes),
+                p.join("\n")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -802,7 +1281,9 @@ fn deeply_nested_field_groups() {
     let mut y = String::new();
     for i in 0..2_000 {
         let pad = " ".repeat(i * 4);
-        y.push_str(&format!("{pad}- name: g{i}\n{pad}  type: group\n{pad}  fields:\n"));
+        y.push_str(&format!(
+            "{pad}- name: g{i}\n{pad}  type: group\n{pad}  fields:\n"
+        ));
     }
     y.push_str(&format!("{}- name: leaf\n", " ".repeat(2_000 * 4)));
     repo.write(FIELDS, y);
@@ -826,7 +1307,9 @@ fn unreadable_files_are_named() {
         let p = repo.path(rel);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).expect("chmod");
         if running_as_root_can_read(&p) {
-            eprintln!("skipping unreadable_files_are_named: running as root, chmod 000 does not stop reads");
+            eprintln!(
+                "skipping unreadable_files_are_named: running as root, chmod 000 does not stop reads"
+            );
             return;
         }
         let needle = rel.rsplit('/').next().unwrap_or(rel);
@@ -862,7 +1345,11 @@ fn symlink_loops_and_special_files_in_the_tree() {
     symlink("..", repo.path("pipelines/web/up")).expect("symlink");
     symlink(".", repo.path("fields/web/self")).expect("symlink");
     symlink("../..", repo.path("sample_events/web/root")).expect("symlink");
-    symlink("/nonexistent/x.json", repo.path("expected/web/dangling.json")).expect("symlink");
+    symlink(
+        "/nonexistent/x.json",
+        repo.path("expected/web/dangling.json"),
+    )
+    .expect("symlink");
     symlink("../web", repo.path("fields/web/again.yml")).expect("symlink");
     let fifo = repo.path("pipelines/web/fifo.yml");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
@@ -903,9 +1390,21 @@ fn symlink_loops_in_a_package_folder() {
 #[test]
 fn broken_package_manifests() {
     let cases: &[(&str, &[u8], &str)] = &[
-        ("kit/manifest.yml", b"name: [\n", "kit/manifest.yml: invalid YAML"),
-        ("kit/manifest.yml", b"\xff\xfe", "kit/manifest.yml: not valid UTF-8"),
-        ("kit/data_stream/events/manifest.yml", b"title: [\n", "events/manifest.yml: invalid YAML"),
+        (
+            "kit/manifest.yml",
+            b"name: [\n",
+            "kit/manifest.yml: invalid YAML",
+        ),
+        (
+            "kit/manifest.yml",
+            b"\xff\xfe",
+            "kit/manifest.yml: not valid UTF-8",
+        ),
+        (
+            "kit/data_stream/events/manifest.yml",
+            b"title: [\n",
+            "events/manifest.yml: invalid YAML",
+        ),
     ];
     let mut failures = Vec::new();
     for (rel, bytes, needle) in cases {
@@ -940,12 +1439,27 @@ fn run_with_bad_stdin_and_inputs() {
             .arg(&pipeline)
             .write_stdin("{\"message\":\"x\"}\n{\"broken\n[1,2]\n"),
     )
-    .expect(2, &["<stdin>: line 2", "<stdin>: line 3: expected a JSON object, found a list"]);
+    .expect(
+        2,
+        &[
+            "<stdin>: line 2",
+            "<stdin>: line 3: expected a JSON object, found a list",
+        ],
+    );
     let tmp = tempfile::tempdir().expect("tempdir");
     let deep = tmp.path().join("deep.json");
-    std::fs::write(&deep, format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))).expect("w");
-    Run::of(pipette().args(["run", "--compact"]).arg(&pipeline).arg(&deep))
-        .expect(2, &["deep.json", "recursion limit exceeded"]);
+    std::fs::write(
+        &deep,
+        format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+    )
+    .expect("w");
+    Run::of(
+        pipette()
+            .args(["run", "--compact"])
+            .arg(&pipeline)
+            .arg(&deep),
+    )
+    .expect(2, &["deep.json", "recursion limit exceeded"]);
     Run::of(
         pipette()
             .args(["run", "--compact"])
@@ -953,10 +1467,14 @@ fn run_with_bad_stdin_and_inputs() {
             .arg(tmp.path().join("missing.json")),
     )
     .expect(2, &["missing.json: cannot read"]);
-    Run::of(pipette().args(["run", "--compact"]).arg(&pipeline).arg(tmp.path()))
-        .expect(2, &[&tmp.path().display().to_string()]);
-    Run::of(pipette().args(["run"]).arg(tmp.path().join("nope.yml")))
-        .expect(2, &["nope.yml"]);
+    Run::of(
+        pipette()
+            .args(["run", "--compact"])
+            .arg(&pipeline)
+            .arg(tmp.path()),
+    )
+    .expect(2, &[&tmp.path().display().to_string()]);
+    Run::of(pipette().args(["run"]).arg(tmp.path().join("nope.yml"))).expect(2, &["nope.yml"]);
 }
 
 #[test]
@@ -984,7 +1502,12 @@ fn snapshot(root: &Path, skip: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file() && !e.path().starts_with(skip))
-        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap_or_default()))
+        .map(|e| {
+            (
+                e.path().to_path_buf(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -1012,7 +1535,10 @@ fn big_generate_repo(n: usize, events: usize) -> Repo {
             if i > 0 {
                 s.push(',');
             }
-            s.push_str(&format!("{{\"message\":\"file {f} event {i} {}\"}}", "x".repeat(50)));
+            s.push_str(&format!(
+                "{{\"message\":\"file {f} event {i} {}\"}}",
+                "x".repeat(50)
+            ));
         }
         s.push_str("]}");
         repo.write(&format!("sample_events/web/test-{f:02}.json"), s);
@@ -1022,7 +1548,10 @@ fn big_generate_repo(n: usize, events: usize) -> Repo {
         );
     }
     repo.write("expected/web/notes.txt", "mine\n");
-    repo.write("expected/web/test-gone.json-expected.json", "{\"expected\": [\"orphan\"]}\n");
+    repo.write(
+        "expected/web/test-gone.json-expected.json",
+        "{\"expected\": [\"orphan\"]}\n",
+    );
     repo.write("expected/web/.hidden", "hidden\n");
     repo
 }
@@ -1034,27 +1563,51 @@ fn generate_touches_only_the_goldens_of_the_inputs_run() {
     std::fs::write(&outside, "outside\n").expect("outside");
     // A golden that is a symlink to a file outside the tree: replaced, never written through.
     std::fs::remove_file(repo.path("expected/web/test-01.json-expected.json")).expect("rm");
-    std::os::unix::fs::symlink(&outside, repo.path("expected/web/test-01.json-expected.json"))
-        .expect("symlink");
+    std::os::unix::fs::symlink(
+        &outside,
+        repo.path("expected/web/test-01.json-expected.json"),
+    )
+    .expect("symlink");
     let expected_dir = repo.path("expected");
     let before = snapshot(&repo.root, &expected_dir);
-    repo.test(&["--generate"]).expect(1, &["[generated]"]);
-    assert_eq!(snapshot(&repo.root, &expected_dir), before, "files outside expected/ changed");
-    assert_eq!(std::fs::read_to_string(&outside).expect("outside"), "outside\n");
+    repo.test(&["--generate"]).expect(0, &["[generated]"]);
+    assert_eq!(
+        snapshot(&repo.root, &expected_dir),
+        before,
+        "files outside expected/ changed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outside).expect("outside"),
+        "outside\n"
+    );
     let dir = repo.path("expected/web");
-    assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).expect("notes"), "mine\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).expect("notes"),
+        "mine\n"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("test-gone.json-expected.json")).expect("orphan"),
         "{\"expected\": [\"orphan\"]}\n"
     );
-    assert_eq!(std::fs::read_to_string(dir.join(".hidden")).expect("hidden"), "hidden\n");
-    assert!(stray_temp_files(&dir).is_empty(), "{:?}", stray_temp_files(&dir));
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".hidden")).expect("hidden"),
+        "hidden\n"
+    );
+    assert!(
+        stray_temp_files(&dir).is_empty(),
+        "{:?}",
+        stray_temp_files(&dir)
+    );
     let mut names: Vec<String> = std::fs::read_dir(repo.root.parent().expect("p"))
         .expect("dir")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
     names.sort();
-    assert_eq!(names, ["outside.json", "repo"], "wrote beside the repository");
+    assert_eq!(
+        names,
+        ["outside.json", "repo"],
+        "wrote beside the repository"
+    );
 }
 
 #[test]
@@ -1062,16 +1615,26 @@ fn generate_keeps_goldens_when_documents_fail_or_inputs_are_broken() {
     let repo = Repo::new();
     let old = std::fs::read_to_string(repo.path(GOLDEN)).expect("golden");
     repo.write(PIPELINE, "processors:\n  - fail: {message: boom}\n");
-    repo.test(&["--generate"]).expect(1, &["golden file not written"]);
-    assert_eq!(std::fs::read_to_string(repo.path(GOLDEN)).expect("golden"), old);
+    repo.test(&["--generate"])
+        .expect(1, &["golden file not written"]);
+    assert_eq!(
+        std::fs::read_to_string(repo.path(GOLDEN)).expect("golden"),
+        old
+    );
     let repo = Repo::new();
     repo.write(INPUT, "{\"events\": [");
     repo.test(&["--generate"]).expect(2, &["invalid JSON"]);
-    assert_eq!(std::fs::read_to_string(repo.path(GOLDEN)).expect("golden"), old);
+    assert_eq!(
+        std::fs::read_to_string(repo.path(GOLDEN)).expect("golden"),
+        old
+    );
     let repo = Repo::new();
     repo.write(PIPELINE, "processors: [");
     repo.test(&["--generate"]).expect(2, &["default.yml"]);
-    assert_eq!(std::fs::read_to_string(repo.path(GOLDEN)).expect("golden"), old);
+    assert_eq!(
+        std::fs::read_to_string(repo.path(GOLDEN)).expect("golden"),
+        old
+    );
 }
 
 #[test]
@@ -1080,8 +1643,12 @@ fn generate_onto_a_folder_named_like_the_golden() {
     repo.remove(GOLDEN);
     std::fs::create_dir(repo.path(GOLDEN)).expect("mkdir");
     std::fs::write(repo.path(GOLDEN).join("keep"), "keep").expect("keep");
-    repo.test(&["--generate"]).expect(2, &["test-a.json-expected.json: cannot write"]);
-    assert_eq!(std::fs::read_to_string(repo.path(GOLDEN).join("keep")).expect("keep"), "keep");
+    repo.test(&["--generate"])
+        .expect(2, &["test-a.json-expected.json: cannot write"]);
+    assert_eq!(
+        std::fs::read_to_string(repo.path(GOLDEN).join("keep")).expect("keep"),
+        "keep"
+    );
     assert!(stray_temp_files(&repo.path("expected/web")).is_empty());
 }
 
@@ -1093,20 +1660,34 @@ fn generate_keeps_the_golden_file_mode() {
     std::fs::set_permissions(repo.path(GOLDEN), std::fs::Permissions::from_mode(0o644))
         .expect("chmod");
     repo.test(&["--generate"]).expect(0, &["[generated]"]);
-    let mode = std::fs::metadata(repo.path(GOLDEN)).expect("meta").permissions().mode();
+    let mode = std::fs::metadata(repo.path(GOLDEN))
+        .expect("meta")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o644);
     // A new golden gets the usual 0644 (umask 022) too.
-    repo.write("sample_events/web/test-n.json", "{\"events\":[{\"message\":\"x\"}]}");
+    repo.write(
+        "sample_events/web/test-n.json",
+        "{\"events\":[{\"message\":\"x\"}]}",
+    );
     repo.test(&["--generate"]).expect(0, &["[generated]"]);
     let mode = std::fs::metadata(repo.path("expected/web/test-n.json-expected.json"))
         .expect("meta")
         .permissions()
         .mode();
-    assert_eq!(mode & 0o444, 0o444, "new golden not readable by group/others");
+    assert_eq!(
+        mode & 0o444,
+        0o444,
+        "new golden not readable by group/others"
+    );
 }
 
 /// Spawns `pipette test --generate`, and sends `signal` once `when` says so; returns the exit.
-fn interrupt_generate(repo: &Repo, signal: &str, when: &dyn Fn(Duration) -> bool) -> std::process::ExitStatus {
+fn interrupt_generate(
+    repo: &Repo,
+    signal: &str,
+    when: &dyn Fn(Duration) -> bool,
+) -> std::process::ExitStatus {
     let bin = assert_cmd::cargo::cargo_bin("pipette");
     let mut child = std::process::Command::new(bin)
         .args(["test", "--generate", "-j", "1"])
@@ -1140,37 +1721,58 @@ fn interrupt_generate(repo: &Repo, signal: &str, when: &dyn Fn(Duration) -> bool
 fn interrupted_generate_leaves_each_golden_old_or_new() {
     // The complete new goldens, from an uninterrupted run.
     let reference = big_generate_repo(6, 20_000);
-    reference.test(&["--generate", "-j", "1"]).expect(0, &["[generated]"]);
+    reference
+        .test(&["--generate", "-j", "1"])
+        .expect(0, &["[generated]"]);
     let dir_of = |r: &Repo| r.path("expected/web");
     let new: Vec<String> = (0..6)
         .map(|f| {
-            std::fs::read_to_string(dir_of(&reference).join(format!("test-{f:02}.json-expected.json")))
-                .expect("new golden")
+            std::fs::read_to_string(
+                dir_of(&reference).join(format!("test-{f:02}.json-expected.json")),
+            )
+            .expect("new golden")
         })
         .collect();
     let old = "{\n    \"expected\": [\n        \"old\"\n    ]\n}\n";
     let mut report = Vec::new();
-    for (signal, delay_ms) in [("-INT", 300u64), ("-TERM", 900), ("-INT", 1_800), ("-TERM", 3_000)] {
+    for (signal, delay_ms) in [
+        ("-INT", 300u64),
+        ("-TERM", 900),
+        ("-INT", 1_800),
+        ("-TERM", 3_000),
+    ] {
         let repo = big_generate_repo(6, 20_000);
         let expected_dir = repo.path("expected");
         let before = snapshot(&repo.root, &expected_dir);
         let status = interrupt_generate(&repo, signal, &|t| t >= Duration::from_millis(delay_ms));
         let mut states = Vec::new();
         for (f, new) in new.iter().enumerate() {
-            let text = std::fs::read_to_string(dir_of(&repo).join(format!("test-{f:02}.json-expected.json")))
-                .expect("golden must still exist");
+            let text = std::fs::read_to_string(
+                dir_of(&repo).join(format!("test-{f:02}.json-expected.json")),
+            )
+            .expect("golden must still exist");
             let state = if text == old {
                 "old"
             } else if text == *new {
                 "new"
             } else {
-                panic!("{signal} after {delay_ms} ms: golden {f} is neither old nor new ({} bytes)", text.len())
+                panic!(
+                    "{signal} after {delay_ms} ms: golden {f} is neither old nor new ({} bytes)",
+                    text.len()
+                )
             };
             states.push(state);
         }
-        assert_eq!(snapshot(&repo.root, &expected_dir), before, "files outside expected/ changed");
+        assert_eq!(
+            snapshot(&repo.root, &expected_dir),
+            before,
+            "files outside expected/ changed"
+        );
         let dir = dir_of(&repo);
-        assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).expect("notes"), "mine\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("notes.txt")).expect("notes"),
+            "mine\n"
+        );
         report.push(format!(
             "{signal} after {delay_ms} ms: {status:?}, goldens {states:?}, temp files {:?}",
             stray_temp_files(&dir)
@@ -1186,7 +1788,12 @@ fn interrupted_generate_leaves_no_temp_files() {
     let repo = big_generate_repo(1, 400_000);
     let dir = repo.path("expected/web");
     let watched = dir.clone();
-    let status = interrupt_generate(&repo, "-TERM", &move |_| !stray_temp_files(&watched).is_empty());
+    let status = interrupt_generate(&repo, "-TERM", &move |_| {
+        !stray_temp_files(&watched).is_empty()
+    });
     let stray = stray_temp_files(&dir);
-    assert!(stray.is_empty(), "exit {status:?}, stray temp files: {stray:?}");
+    assert!(
+        stray.is_empty(),
+        "exit {status:?}, stray temp files: {stray:?}"
+    );
 }

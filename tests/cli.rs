@@ -331,3 +331,106 @@ fn usage_errors_exit_2() {
         ));
     pipette().args(["--help"]).assert().code(0);
 }
+
+/// Writes a one-data-stream package `p` (logs `ds`) with this default pipeline under `root`.
+fn write_package(root: &Path, pipeline: &str, input: &str) -> PathBuf {
+    let ds = root.join("p/data_stream/ds");
+    for d in [
+        "elasticsearch/ingest_pipeline",
+        "fields",
+        "_dev/test/pipeline",
+    ] {
+        std::fs::create_dir_all(ds.join(d)).expect("mkdir");
+    }
+    let files = [
+        (
+            root.join("p/manifest.yml"),
+            "format_version: 3.0.0\nname: p\ntitle: P\nversion: 0.1.0\ntype: integration\n",
+        ),
+        (ds.join("manifest.yml"), "title: DS\ntype: logs\n"),
+        (
+            ds.join("fields/fields.yml"),
+            "- name: ts\n  type: keyword\n- name: '@timestamp'\n  type: date\n",
+        ),
+        (
+            ds.join("elasticsearch/ingest_pipeline/default.yml"),
+            pipeline,
+        ),
+        (ds.join("_dev/test/pipeline/test-a.json"), input),
+    ];
+    for (path, text) in files {
+        std::fs::write(path, text).expect("write");
+    }
+    ds.join("_dev/test/pipeline")
+}
+
+#[test]
+fn routing_rules_become_reroute_processors() {
+    pipette()
+        .args(["test", "--color", "never"])
+        .arg(fixture("routing"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "PASS  router/events test-route.json (4/4 documents matched)",
+        ));
+}
+
+#[test]
+fn year_less_dates_take_the_year_the_golden_was_written_in() {
+    use chrono::Datelike;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pipeline = "processors:\n  - date:\n      field: ts\n      formats: ['MMM d HH:mm:ss']\n";
+    let tests = write_package(
+        tmp.path(),
+        pipeline,
+        r#"{"events": [{"ts": "Mar 4 05:06:07"}]}"#,
+    );
+    let year = chrono::Utc::now().year() - 2;
+    pipette()
+        .args([
+            "test",
+            "--generate",
+            "--now",
+            &format!("{year}-06-01T00:00:00Z"),
+        ])
+        .arg(tmp.path())
+        .assert()
+        .code(0);
+    let golden = std::fs::read_to_string(tests.join("test-a.json-expected.json")).expect("golden");
+    assert!(
+        golden.contains(&format!("\"{year}-03-04T05:06:07.000Z\"")),
+        "{golden}"
+    );
+    // The real clock: the golden's year is found and the test passes, with a note.
+    pipette()
+        .args(["test", "--report-format", "json"])
+        .arg(tmp.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!(
+            "year-less dates read as {year}"
+        )));
+    // A fixed clock is taken as given: Elasticsearch would use its year.
+    pipette()
+        .args(["test", "--now", &format!("{}-06-01T00:00:00Z", year + 1)])
+        .arg(tmp.path())
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn cluster_only_processors_skip_the_test() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pipeline = "processors:\n  - enrich:\n      policy_name: users\n      field: ts\n      target_field: user\n";
+    write_package(tmp.path(), pipeline, r#"{"events": [{"ts": "x"}]}"#);
+    pipette()
+        .args(["test", "--color", "never"])
+        .arg(tmp.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("SKIP  p/ds test-a.json"))
+        .stdout(predicate::str::contains(
+            "pipeline uses the [enrich] processor, which needs a running Elasticsearch cluster",
+        ));
+}

@@ -172,14 +172,17 @@ fn unsupported(steps: &[Value]) -> Option<String> {
         }
         if let Some(Value::Map(d)) = m.get("do") {
             for api in d.keys() {
-                if matches!(
-                    api.as_str(),
-                    "nodes.info" | "cluster.state" | "simulate.ingest" | "ingest.processor_grok"
-                ) {
-                    return Some(format!(
-                        "calls [{api}], an API outside ingest that pipette does not emulate"
-                    ));
-                }
+                let why = match api.as_str() {
+                    "nodes.info" | "cluster.state" => {
+                        "a cluster API (the node's modules and installed processors), outside ingest"
+                    }
+                    "simulate.ingest" => {
+                        "the `_ingest/_simulate` API (pipeline, template and mapping substitutions \
+                         checked against index mappings), which pipette does not emulate"
+                    }
+                    _ => continue,
+                };
+                return Some(format!("calls [{api}]: {why}"));
             }
         }
     }

@@ -34,7 +34,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut opts = Map::new();
     opts.insert("field".into(), Value::from("message"));
-    opts.insert("formats".into(), Value::List(vec![Value::from(format.as_str())]));
+    opts.insert(
+        "formats".into(),
+        Value::List(vec![Value::from(format.as_str())]),
+    );
     if !tz.is_empty() {
         opts.insert("timezone".into(), Value::from(tz.as_str()));
     }

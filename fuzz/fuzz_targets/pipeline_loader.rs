@@ -25,5 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(def) = pipette::pipeline::parse_definition(&text, file) else {
         return;
     };
-    common::run_definition(&def, "127.0.0.1 - - [06/May/2024:07:08:09 +0000] \"GET / HTTP/1.1\" 200 12");
+    common::run_definition(
+        &def,
+        "127.0.0.1 - - [06/May/2024:07:08:09 +0000] \"GET / HTTP/1.1\" 200 12",
+    );
 });

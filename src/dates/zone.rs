@@ -224,8 +224,12 @@ pub(crate) const ZONE_NAMES: &[(&str, &str)] = &[
     ("EEST", "Europe/Bucharest"),
     ("WET", "Europe/Lisbon"),
     ("WEST", "Europe/Lisbon"),
-    ("BST", "Europe/London"),
-    ("IST", "Asia/Kolkata"),
+    // Java's English zone names give `BST` to Bougainville Standard Time, not British Summer
+    // Time (mimecast golden: "18:17:30 BST" → 07:17:30Z).
+    ("BST", "Pacific/Bougainville"),
+    // Java's English zone names give `IST` to Israel (sophos golden: "2017-03-16 12:56:01 IST"
+    // → 10:56:01Z).
+    ("IST", "Asia/Jerusalem"),
     ("MSK", "Europe/Moscow"),
     ("JST", "Asia/Tokyo"),
     ("KST", "Asia/Seoul"),
@@ -404,6 +408,10 @@ mod tests {
 
     #[test]
     fn zone_prefixes() {
+        let (z, _) = parse_zone_prefix("IST", true).unwrap();
+        assert_eq!(z.id(), "Asia/Jerusalem");
+        let (z, _) = parse_zone_prefix("BST", true).unwrap();
+        assert_eq!(z.id(), "Pacific/Bougainville");
         // `EST` as a zone name is America/New_York (daylight time in July), as in Java.
         let (z, n) = parse_zone_prefix("EST x", true).unwrap();
         assert_eq!((z.id(), n), ("America/New_York".to_string(), 3));

@@ -24,7 +24,12 @@ fn processors_from_text(text: &str) -> Result<Vec<Value>, String> {
     let sets = match doc {
         Value::Null => return Ok(Vec::new()),
         Value::List(l) => l,
-        other => return Err(format!("expected a list of routing rules, found {}", other.java_type())),
+        other => {
+            return Err(format!(
+                "expected a list of routing rules, found {}",
+                other.java_type()
+            ));
+        }
     };
     let mut out = Vec::new();
     for set in sets {
@@ -135,8 +140,8 @@ mod tests {
 
     #[test]
     fn appends_to_the_pipeline() {
-        let mut def = Value::from_json_str(r#"{"processors":[{"set":{"field":"a","value":1}}]}"#)
-            .unwrap();
+        let mut def =
+            Value::from_json_str(r#"{"processors":[{"set":{"field":"a","value":1}}]}"#).unwrap();
         let extra = Value::from_json_str(r#"{"reroute":{}}"#).unwrap();
         append_processors(&mut def, &[extra]).unwrap();
         assert_eq!(

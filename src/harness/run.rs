@@ -16,9 +16,9 @@ use crate::fields::{CaseFields, EcsSource, FieldSchema};
 use crate::pipeline::PipelineSet;
 use crate::resources::Resources;
 use crate::value::{Map, Value};
+use chrono::Datelike;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use chrono::Datelike;
 use std::time::Instant;
 
 /// Options of a test run.
@@ -215,21 +215,74 @@ struct Loaded {
     schema: FieldSchema,
 }
 
+/// Why a dataset's pipelines or fields did not load: a message and its grouping cause; `skip`
+/// when the pipeline needs a live cluster (the tests are skipped, not failed).
+struct LoadFailure {
+    message: String,
+    cause: String,
+    skip: bool,
+}
+
+impl From<(String, String)> for LoadFailure {
+    fn from((message, cause): (String, String)) -> Self {
+        LoadFailure {
+            message,
+            cause,
+            skip: false,
+        }
+    }
+}
+
+/// Elasticsearch processors that need cluster state or services a test cannot have offline:
+/// ML models (`inference`), enrich indices (`enrich`), the calling user (`set_security_user`).
+pub const CLUSTER_ONLY_PROCESSORS: [&str; 3] = ["inference", "enrich", "set_security_user"];
+
+/// The reason to skip when a pipeline fails to load only because it uses a cluster-only processor.
+pub fn cluster_only_reason(e: &LoadError) -> Option<String> {
+    let LoadError::Processor { place, error, .. } = e else {
+        return None;
+    };
+    let t = place.processor_type.as_str();
+    (CLUSTER_ONLY_PROCESSORS.contains(&t)
+        && error.message == format!("No processor type exists with name [{t}]"))
+    .then(|| {
+        format!(
+            "pipeline uses the [{t}] processor, which needs a running Elasticsearch cluster ({})",
+            e
+        )
+    })
+}
+
+fn load_failure(e: &LoadError) -> LoadFailure {
+    match cluster_only_reason(e) {
+        Some(reason) => LoadFailure {
+            message: reason,
+            cause: load_error_cause(e),
+            skip: true,
+        },
+        None => LoadFailure {
+            message: e.to_string(),
+            cause: load_error_cause(e),
+            skip: false,
+        },
+    }
+}
+
 fn load_dataset(
     ds: &Dataset,
     opts: &TestOptions,
     resources: &Resources,
-) -> Result<Loaded, (String, String)> {
+) -> Result<Loaded, LoadFailure> {
     if let Some(e) = &ds.error {
-        return Err((e.clone(), "invalid package".into()));
+        return Err((e.clone(), "invalid package".to_string()).into());
     }
-    let mut set = PipelineSet::load_dir(&ds.pipeline_dir, resources)
-        .map_err(|e| (e.to_string(), load_error_cause(&e)))?;
+    let mut set =
+        PipelineSet::load_dir(&ds.pipeline_dir, resources).map_err(|e| load_failure(&e))?;
     if let Some(rules) = &ds.routing_rules {
         add_routing_rules(&mut set, &ds.pipeline_dir, rules, resources)?;
     }
     if set.get(&ds.entry).is_none() {
-        return Err((
+        return Err(LoadFailure::from((
             format!(
                 "{}: entry pipeline [{}] not found (expected {}.yml or {}.json)",
                 ds.pipeline_dir.display(),
@@ -238,7 +291,7 @@ fn load_dataset(
                 ds.entry
             ),
             "entry pipeline not found".into(),
-        ));
+        )));
     }
     let ecs = opts
         .ecs_dir
@@ -260,10 +313,10 @@ fn load_dataset(
         _ => FieldSchema::load(&dirs, ecs.as_ref()),
     }
     .map_err(|e| {
-        (
+        LoadFailure::from((
             format!("field definitions: {e}"),
             "invalid field definitions".into(),
-        )
+        ))
     })?;
     Ok(Loaded { set, schema })
 }
@@ -275,9 +328,9 @@ fn add_routing_rules(
     pipeline_dir: &Path,
     rules: &Path,
     resources: &Resources,
-) -> Result<(), (String, String)> {
+) -> Result<(), LoadFailure> {
     let processors = super::routing::reroute_processors(rules)
-        .map_err(|e| (e.to_string(), "invalid routing rules".to_string()))?;
+        .map_err(|e| LoadFailure::from((e.to_string(), "invalid routing rules".to_string())))?;
     if processors.is_empty() {
         return Ok(());
     }
@@ -287,26 +340,27 @@ fn add_routing_rules(
             continue;
         }
         let text = std::fs::read_to_string(&file).map_err(|e| {
-            (
+            LoadFailure::from((
                 format!("{}: {e}", file.display()),
                 "pipeline load: cannot read file".to_string(),
-            )
+            ))
         })?;
         let text = crate::pipeline::expand_ingest_pipeline_refs(&text);
-        let load = |e: LoadError| (e.to_string(), load_error_cause(&e));
+        let load = |e: LoadError| load_failure(&e);
         let mut def = crate::pipeline::parse_definition(&text, &file).map_err(load)?;
         super::routing::append_processors(&mut def, &processors).map_err(|m| {
-            (
+            LoadFailure::from((
                 format!("{}: {m}", file.display()),
                 "invalid routing rules".to_string(),
-            )
+            ))
         })?;
         let id = file
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("default");
-        let p = crate::pipeline::Pipeline::from_value(id, &def, Some(&file), Some(&text), resources)
-            .map_err(load)?;
+        let p =
+            crate::pipeline::Pipeline::from_value(id, &def, Some(&file), Some(&text), resources)
+                .map_err(load)?;
         set.insert(p);
     }
     Ok(())
@@ -330,7 +384,7 @@ pub fn run_dataset(
         );
         return (vec![r], report);
     }
-    let mut loaded: Option<Result<Loaded, (String, String)>> = None;
+    let mut loaded: Option<Result<Loaded, LoadFailure>> = None;
     let mut covered: Vec<Map> = Vec::new();
     let mut results = Vec::with_capacity(ds.inputs.len());
     for input in &ds.inputs {
@@ -357,8 +411,18 @@ pub fn run_dataset(
         let l = loaded.get_or_insert_with(|| load_dataset(ds, opts, resources));
         let l = match l {
             Ok(l) => l,
-            Err((msg, cause)) => {
-                results.push(r.error(msg.clone(), cause.clone()));
+            Err(f) if f.skip => {
+                r.outcome = Outcome::Skip;
+                r.message = f.message.clone();
+                r.skip = Some(crate::harness::Skip {
+                    reason: f.message.clone(),
+                    link: String::new(),
+                });
+                results.push(r);
+                continue;
+            }
+            Err(f) => {
+                results.push(r.error(f.message.clone(), f.cause.clone()));
                 continue;
             }
         };

@@ -71,6 +71,8 @@ const CLASSES: &[(&str, &str)] = &[
     ("Predicate", "java.util.function.Predicate"),
     ("CIDR", "org.elasticsearch.common.network.CIDR"),
     ("Processors", "org.elasticsearch.ingest.common.Processors"),
+    ("Metadata", "org.elasticsearch.script.Metadata"),
+    ("WriteField", "org.elasticsearch.script.field.WriteField"),
     ("Exception", "java.lang.Exception"),
     ("RuntimeException", "java.lang.RuntimeException"),
     (
@@ -223,6 +225,8 @@ pub fn is_instance(v: &V<'_>, c: &str) -> bool {
         "Iterator" => obj(|o| matches!(o, Obj::Iter(_))),
         "StringTokenizer" => obj(|o| matches!(o, Obj::Tokenizer(_))),
         "CIDR" => obj(|o| matches!(o, Obj::Cidr(..))),
+        "Metadata" => obj(|o| matches!(o, Obj::Metadata(..))),
+        "WriteField" => obj(|o| matches!(o, Obj::Field(..))),
         "Function" | "Predicate" => obj(|o| matches!(o, Obj::Func(_))),
         "Stream" => obj(|o| matches!(o, Obj::Stream(_))),
         _ if is_exception_class(c) => {
@@ -1503,7 +1507,7 @@ pub fn call_method<'a>(
     match (name, argc) {
         ("equals", 1) => return Ok(V::Bool(java_equals(&recv, &args[0]))),
         ("toString", 0) => return Ok(V::Str(Rc::from(recv.to_java_string()))),
-        ("hashCode", 0) => return Ok(V::Int(java_hash(&recv))),
+        ("hashCode", 0) => return Ok(V::Int(super::value::java_hash_code(&recv))),
         _ => {}
     }
     match &recv {
@@ -1527,25 +1531,6 @@ pub fn call_method<'a>(
         },
         V::Obj(o) => object_method(it, &recv, o, name, args),
         V::Null => Err(unsupported_on(&recv, name)),
-    }
-}
-
-fn java_hash(v: &V<'_>) -> i32 {
-    match v {
-        V::Str(s) => s
-            .encode_utf16()
-            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32)),
-        V::Int(i) => *i,
-        V::Long(l) => (*l ^ (*l >> 32)) as i32,
-        V::Bool(b) => {
-            if *b {
-                1231
-            } else {
-                1237
-            }
-        }
-        V::Char(c) => *c as i32,
-        _ => 0,
     }
 }
 
@@ -2254,35 +2239,24 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
                     .collect(),
             ));
         }
-        ("keySet", 0) | ("values", 0) | ("entrySet", 0) if matches!(recv, V::Map(_)) => {
-            let V::Map(m) = recv else {
-                return Err(no_method(recv, name, argc));
-            };
+        ("keySet", 0) | ("values", 0) | ("entrySet", 0) => {
             let kind = match name {
                 "keySet" => ViewKind::Keys,
                 "values" => ViewKind::Values,
                 _ => ViewKind::Entries,
             };
-            return Ok(V::View(m.clone(), kind));
-        }
-        ("keySet", 0) => {
-            return Ok(new_set(recv.map_entries().into_iter().map(|(k, _)| k)));
-        }
-        ("values", 0) => {
-            return Ok(V::new_list(
-                recv.map_entries().into_iter().map(|(_, v)| v).collect(),
-            ));
-        }
-        ("entrySet", 0) => {
-            let map = match recv {
-                V::Map(m) => Some(m.clone()),
-                _ => None,
+            // A read-only document map is viewed through a snapshot (so that it iterates in
+            // the map's order, not its entries' hash order).
+            let m = match recv {
+                V::Map(m) => m.clone(),
+                _ => Rc::new(RefCell::new(
+                    recv.map_entries()
+                        .into_iter()
+                        .map(|(k, v)| (K(k), v))
+                        .collect(),
+                )),
             };
-            return Ok(new_set(
-                recv.map_entries()
-                    .into_iter()
-                    .map(|(k, v)| entry(k, v, map.clone())),
-            ));
+            return Ok(V::View(m, kind));
         }
         ("forEach", 1) => {
             for (k, v) in recv.map_entries() {

@@ -278,7 +278,9 @@ pub fn field_method<'a>(
             match map_get(&c, &leaf) {
                 Some(V::List(l)) => l.borrow_mut().push(a(0)),
                 Some(V::DocList(_)) => return Err(read_only()),
-                None | Some(V::Null) => set_member(&c, V::str(&leaf), V::new_list(vec![a(0)]), false)?,
+                None | Some(V::Null) => {
+                    set_member(&c, V::str(&leaf), V::new_list(vec![a(0)]), false)?
+                }
                 Some(v) => set_member(&c, V::str(&leaf), V::new_list(vec![v, a(0)]), false)?,
             }
             Ok(this())
@@ -292,9 +294,8 @@ pub fn field_method<'a>(
         ("move" | "overwrite", 1) => {
             let dest = want_path(&a(0))?;
             if name == "move"
-                && field_value(root, &dest).is_some_and(|(_, _, v)| {
-                    list_items(&v).is_none_or(|l| !l.is_empty())
-                })
+                && field_value(root, &dest)
+                    .is_some_and(|(_, _, v)| list_items(&v).is_none_or(|l| !l.is_empty()))
             {
                 return Err(Exc::iae(format!(
                     "Cannot move to non-empty destination [{dest}]"
@@ -463,7 +464,11 @@ pub fn community_id<'a>(args: &[V<'a>]) -> Res<V<'a>> {
 pub fn uri_parts<'a>(v: &V<'a>) -> Res<V<'a>> {
     let s = match v {
         V::Str(s) => s.clone(),
-        V::Null => return Err(Exc::npe("Cannot invoke \"String.length()\" because \"str\" is null")),
+        V::Null => {
+            return Err(Exc::npe(
+                "Cannot invoke \"String.length()\" because \"str\" is null",
+            ));
+        }
         other => {
             return Err(Exc::cce(format!(
                 "Cannot cast {} to java.lang.String",

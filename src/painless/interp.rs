@@ -8,7 +8,17 @@ use std::rc::Rc;
 /// Most loop iterations in one execution, as Elasticsearch's `max_loop_counter`.
 pub const MAX_LOOP: u32 = 1_000_000;
 /// Deepest call nesting (script functions and lambdas).
-const MAX_CALL_DEPTH: usize = 40;
+const MAX_CALL_DEPTH: usize = 2_000;
+/// Native stack the interpreter may use below its entry point before a call fails with
+/// StackOverflowError (threads running scripts have at least 2 MiB).
+const STACK_BUDGET: usize = 1 << 20;
+
+/// The address of a local: where the native stack is now (it grows down).
+#[inline(never)]
+fn stack_pos() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
 
 /// A Java exception raised while running, with the source offset where it happened.
 #[derive(Debug, Clone)]
@@ -87,6 +97,7 @@ pub struct Interp<'a> {
     vars: Vec<(&'a str, &'a Ty, V<'a>)>,
     loops: u32,
     depth: usize,
+    stack_base: usize,
     /// The document's ctx (what `metadata()` and `field()` read and write).
     pub ctx: V<'a>,
     /// The ingest timestamp: `metadata().now`, and the year of year-less date patterns.
@@ -115,6 +126,7 @@ impl<'a> Interp<'a> {
             vars: Vec::with_capacity(16),
             loops: 0,
             depth: 0,
+            stack_base: stack_pos(),
             ctx: V::Null,
             now: chrono::NaiveDateTime::default(),
         }
@@ -558,7 +570,8 @@ impl<'a> Interp<'a> {
             )));
         }
         self.depth += 1;
-        if self.depth > MAX_CALL_DEPTH {
+        if self.depth > MAX_CALL_DEPTH || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
+        {
             self.depth -= 1;
             return Err(Exc::Fatal {
                 class: "StackOverflowError",
@@ -617,7 +630,9 @@ impl<'a> Interp<'a> {
                     )));
                 }
                 self.depth += 1;
-                if self.depth > MAX_CALL_DEPTH {
+                if self.depth > MAX_CALL_DEPTH
+                    || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
+                {
                     self.depth -= 1;
                     return Err(Exc::Fatal {
                         class: "StackOverflowError",
@@ -852,6 +867,9 @@ fn list_index(i: i64, len: usize, array: bool) -> Res<usize> {
 pub fn get_field<'a>(o: &V<'a>, name: &str) -> Res<V<'a>> {
     match o {
         V::Null => Err(cannot_access(name)),
+        // Whitelisted getters win over the map shortcut: `map.empty` is `isEmpty()`.
+        V::Map(m) if name == "empty" => Ok(V::Bool(m.borrow().is_empty())),
+        V::DocMap(m) if name == "empty" => Ok(V::Bool(m.is_empty())),
         V::Map(m) => Ok(m.borrow().get(&K::str(name)).cloned().unwrap_or(V::Null)),
         V::DocMap(m) => Ok(m.get(name).map(from_doc).unwrap_or(V::Null)),
         V::List(_) | V::DocList(_) | V::Array(_) | V::Set(_) | V::View(..) => {

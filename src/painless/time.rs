@@ -243,7 +243,10 @@ pub const CLASSES: &[(&str, &str)] = &[
     ("TemporalAccessor", "java.time.temporal.TemporalAccessor"),
     ("TemporalAmount", "java.time.temporal.TemporalAmount"),
     ("TemporalUnit", "java.time.temporal.TemporalUnit"),
-    ("ChronoZonedDateTime", "java.time.chrono.ChronoZonedDateTime"),
+    (
+        "ChronoZonedDateTime",
+        "java.time.chrono.ChronoZonedDateTime",
+    ),
     ("DateTimeException", "java.time.DateTimeException"),
     (
         "DateTimeParseException",
@@ -390,9 +393,9 @@ fn push_frac_groups(n: u32, out: &mut String) {
     if n == 0 {
         return;
     }
-    if n % 1_000_000 == 0 {
+    if n.is_multiple_of(1_000_000) {
         out.push_str(&format!(".{:03}", n / 1_000_000));
-    } else if n % 1_000 == 0 {
+    } else if n.is_multiple_of(1_000) {
         out.push_str(&format!(".{:06}", n / 1_000));
     } else {
         out.push_str(&format!(".{n:09}"));
@@ -550,7 +553,10 @@ impl Time {
             Time::Unit(u) => out.push_str(u.names().1),
             Time::Formatter(f) => match &f.kind {
                 FmtKind::Iso(i) => {
-                    let name = ISO_NAMES.iter().find(|(_, k)| k == i).map_or("", |(n, _)| n);
+                    let name = ISO_NAMES
+                        .iter()
+                        .find(|(_, k)| k == i)
+                        .map_or("", |(n, _)| n);
                     out.push_str(name);
                 }
                 FmtKind::Pattern(p, _) => out.push_str(p),
@@ -664,7 +670,10 @@ impl Time {
             (Time::LocalDate(a), Time::LocalDate(b)) => date_cmp(a, b),
             (Time::LocalTime(a), Time::LocalTime(b)) => sign(a.cmp(b)),
             (Time::Duration(a), Time::Duration(b)) => {
-                let c = sign(a.div_euclid(NANOS_PER_SEC).cmp(&b.div_euclid(NANOS_PER_SEC)));
+                let c = sign(
+                    a.div_euclid(NANOS_PER_SEC)
+                        .cmp(&b.div_euclid(NANOS_PER_SEC)),
+                );
                 if c != 0 {
                     c
                 } else {
@@ -811,7 +820,9 @@ fn make_time(h: i64, m: i64, s: i64, n: i64) -> Result<NaiveTime, String> {
         if (0..=hi).contains(&v) {
             Ok(v as u32)
         } else {
-            Err(format!("Invalid value for {f} (valid values 0 - {hi}): {v}"))
+            Err(format!(
+                "Invalid value for {f} (valid values 0 - {hi}): {v}"
+            ))
         }
     };
     let (h, m, s, n) = (
@@ -1176,7 +1187,10 @@ fn parse_with(text: &str, fmt: &Formatter, target: Target, now_year: i32) -> Res
 }
 
 fn iso(kind: Iso) -> Formatter {
-    Formatter { kind: FmtKind::Iso(kind), zone: None }
+    Formatter {
+        kind: FmtKind::Iso(kind),
+        zone: None,
+    }
 }
 
 /// Reads an ingest timestamp (`2024-01-01T00:00:00.000Z`) as a UTC date-time.
@@ -1258,10 +1272,7 @@ fn format_with(fmt: &Formatter, t: &Time) -> Res<String> {
                         return Err(unsupported_field("OffsetSeconds"));
                     }
                 }
-                Iso::LocalDateTime
-                | Iso::OffsetDateTime
-                | Iso::ZonedDateTime
-                | Iso::DateTime => {
+                Iso::LocalDateTime | Iso::OffsetDateTime | Iso::ZonedDateTime | Iso::DateTime => {
                     push_date(date()?, &mut out);
                     out.push('T');
                     push_iso_time(time()?, &mut out);
@@ -1418,10 +1429,9 @@ fn plus_duration(t: &Time, d: i128) -> Res<Time> {
         Time::LocalDateTime(l) => Ok(Time::LocalDateTime(add_nanos(*l, d)?)),
         Time::Duration(n) => Ok(Time::Duration(n + d)),
         Time::LocalTime(lt) => {
-            let n = (lt.num_seconds_from_midnight() as i128 * NANOS_PER_SEC
-                + nano_of(lt) as i128
-                + d)
-                .rem_euclid(NANOS_PER_DAY);
+            let n =
+                (lt.num_seconds_from_midnight() as i128 * NANOS_PER_SEC + nano_of(lt) as i128 + d)
+                    .rem_euclid(NANOS_PER_DAY);
             Ok(Time::LocalTime(nano_of_day(n as i64)?))
         }
         Time::LocalDate(_) => Err(unsupported_unit(Unit::Seconds)),
@@ -1529,7 +1539,8 @@ fn until(a: &Time, b: &Time, unit: Unit) -> Res<i64> {
             if !unit.is_time_based() {
                 return Err(unsupported_unit(unit));
             }
-            let n = (tb.num_seconds_from_midnight() as i128 - ta.num_seconds_from_midnight() as i128)
+            let n = (tb.num_seconds_from_midnight() as i128
+                - ta.num_seconds_from_midnight() as i128)
                 * NANOS_PER_SEC
                 + nano_of(&tb) as i128
                 - nano_of(ta) as i128;
@@ -1584,9 +1595,9 @@ fn truncate(t: &Time, unit: Unit) -> Res<Time> {
         }
         Time::Instant(utc) => Time::Instant(trunc_local(*utc)?),
         Time::LocalDateTime(l) => Time::LocalDateTime(trunc_local(*l)?),
-        Time::LocalTime(lt) => Time::LocalTime(
-            trunc_local(NaiveDate::default().and_time(*lt))?.time(),
-        ),
+        Time::LocalTime(lt) => {
+            Time::LocalTime(trunc_local(NaiveDate::default().and_time(*lt))?.time())
+        }
         other => return Err(no_time_method(other, "truncatedTo", 1)),
     })
 }
@@ -1920,9 +1931,10 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
             };
             parse_with(&text, &fmt, target, now_year)?
         }
-        (_, "from", 1) if target.is_some() => {
-            from_temporal(target.unwrap_or(Target::Zoned), want_time(a(0), "TemporalAccessor")?)?
-        }
+        (_, "from", 1) if target.is_some() => from_temporal(
+            target.unwrap_or(Target::Zoned),
+            want_time(a(0), "TemporalAccessor")?,
+        )?,
         ("ZonedDateTime" | "LocalDateTime", "ofInstant", 2) => {
             let utc = match want_time(a(0), "Instant")? {
                 Time::Instant(u) => *u,
@@ -1948,10 +1960,9 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
             Time::Zoned(resolve_local(*l, &z, None), z)
         }
         ("ZonedDateTime", "of", 3) => {
-            let (Time::LocalDate(d), Time::LocalTime(lt)) = (
-                want_time(a(0), "LocalDate")?,
-                want_time(a(1), "LocalTime")?,
-            ) else {
+            let (Time::LocalDate(d), Time::LocalTime(lt)) =
+                (want_time(a(0), "LocalDate")?, want_time(a(1), "LocalTime")?)
+            else {
                 return Err(Exc::cce("Cannot cast to java.time.LocalDate"));
             };
             let z = want_zone(a(2))?;
@@ -1969,17 +1980,19 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
         }
         ("Instant", "ofEpochMilli", 1) => {
             let ms = want_long(a(0))?;
-            Time::Instant(epoch_second(ms.div_euclid(1000), ms.rem_euclid(1000) * 1_000_000)?)
+            Time::Instant(epoch_second(
+                ms.div_euclid(1000),
+                ms.rem_euclid(1000) * 1_000_000,
+            )?)
         }
         ("Instant", "ofEpochSecond", n) => {
             let adj = if n == 2 { want_long(a(1))? } else { 0 };
             Time::Instant(epoch_second(want_long(a(0))?, adj)?)
         }
         ("LocalDateTime", "of", 2) => {
-            let (Time::LocalDate(d), Time::LocalTime(lt)) = (
-                want_time(a(0), "LocalDate")?,
-                want_time(a(1), "LocalTime")?,
-            ) else {
+            let (Time::LocalDate(d), Time::LocalTime(lt)) =
+                (want_time(a(0), "LocalDate")?, want_time(a(1), "LocalTime")?)
+            else {
                 return Err(Exc::cce("Cannot cast to java.time.LocalDate"));
             };
             Time::LocalDateTime(d.and_time(*lt))
@@ -2042,9 +2055,9 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
             let u = want_unit(a(1))?;
             plus_unit(&Time::Duration(0), n, u)?
         }
-        ("Duration", "ofSeconds", 2) => Time::Duration(
-            want_long(a(0))? as i128 * NANOS_PER_SEC + want_long(a(1))? as i128,
-        ),
+        ("Duration", "ofSeconds", 2) => {
+            Time::Duration(want_long(a(0))? as i128 * NANOS_PER_SEC + want_long(a(1))? as i128)
+        }
         ("Duration", _, 1) => {
             let unit = match name {
                 "ofDays" => Unit::Days,
@@ -2314,7 +2327,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
         }
         ("compareTo", 1) => {
             let other = want_time(a(0), "Temporal")?;
-            t.compare(other).map(|c| V::Int(c)).ok_or_else(|| {
+            t.compare(other).map(V::Int).ok_or_else(|| {
                 Exc::cce(format!(
                     "class {} cannot be cast to class {}",
                     other.class_name(),
@@ -2347,11 +2360,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                 _ => ord == Ordering::Equal,
             }))
         }
-        ("until", 2) => long(until(
-            t,
-            want_time(a(0), "Temporal")?,
-            want_unit(a(1))?,
-        )?),
+        ("until", 2) => long(until(t, want_time(a(0), "Temporal")?, want_unit(a(1))?)?),
         ("truncatedTo", 1) => Ok(tv(truncate(t, want_unit(a(0))?)?)),
         ("format", 1) => {
             let f = want_formatter(a(0))?;
@@ -2514,7 +2523,11 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                         zone: z,
                     }))))
                 }
-                ("getZone", 0) => Ok(f.zone.clone().map(|z| tv(Time::Zone(z))).unwrap_or_default()),
+                ("getZone", 0) => Ok(f
+                    .zone
+                    .clone()
+                    .map(|z| tv(Time::Zone(z)))
+                    .unwrap_or_default()),
                 _ => Err(no_time_method(t, name, argc)),
             },
             Time::DayOfWeek(d) | Time::Month(d) => match (name, argc) {
@@ -2546,9 +2559,9 @@ fn date_time_getter<'a>(
         ("getMonth", 0, _) => Ok(tv(Time::Month(d.month() as u8))),
         ("getDayOfMonth", 0, _) => int(d.day() as i64),
         ("getDayOfYear", 0, _) => int(d.ordinal() as i64),
-        ("getDayOfWeek" | "getDayOfWeekEnum", 0, _) => Ok(tv(Time::DayOfWeek(
-            d.weekday().number_from_monday() as u8,
-        ))),
+        ("getDayOfWeek" | "getDayOfWeekEnum", 0, _) => {
+            Ok(tv(Time::DayOfWeek(d.weekday().number_from_monday() as u8)))
+        }
         ("getHour", 0, Some(lt)) => int(lt.hour() as i64),
         ("getMinute", 0, Some(lt)) => int(lt.minute() as i64),
         ("getSecond", 0, Some(lt)) => int(lt.second() as i64),

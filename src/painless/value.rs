@@ -234,6 +234,76 @@ pub fn java_equals<'a>(a: &V<'a>, b: &V<'a>) -> bool {
     }
 }
 
+/// Java's `hashCode()` of a value (identity-hashed objects count as 0).
+pub fn java_hash_code(v: &V<'_>) -> i32 {
+    match v {
+        V::Null => 0,
+        V::Str(s) => s
+            .encode_utf16()
+            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32)),
+        V::Int(i) => *i,
+        V::Short(x) => *x as i32,
+        V::Byte(x) => *x as i32,
+        V::Char(c) => *c as i32,
+        V::Long(l) => (*l ^ ((*l as u64) >> 32) as i64) as i32,
+        V::Bool(b) => {
+            if *b {
+                1231
+            } else {
+                1237
+            }
+        }
+        V::Float(f) => {
+            let f = if f.is_nan() { f32::NAN } else { *f };
+            f.to_bits() as i32
+        }
+        V::Double(d) => {
+            let bits = if d.is_nan() { f64::NAN } else { *d }.to_bits();
+            (bits ^ (bits >> 32)) as i32
+        }
+        V::List(_) | V::DocList(_) | V::Array(_) => v.items().iter().fold(1i32, |h, e| {
+            h.wrapping_mul(31).wrapping_add(java_hash_code(e))
+        }),
+        V::Set(_) | V::View(_, ViewKind::Keys) => v
+            .items()
+            .iter()
+            .fold(0i32, |h, e| h.wrapping_add(java_hash_code(e))),
+        V::Map(_) | V::DocMap(_) => v.map_entries().iter().fold(0i32, |h, (k, x)| {
+            h.wrapping_add(java_hash_code(k) ^ java_hash_code(x))
+        }),
+        V::Obj(o) => match &**o {
+            Obj::Entry(k, x, _) => java_hash_code(k) ^ java_hash_code(&x.borrow()),
+            _ => 0,
+        },
+        V::View(..) => 0,
+    }
+}
+
+/// The order in which a java.util.HashMap (or HashSet) built by successive insertions visits
+/// keys with these hash codes, given in insertion order: by bucket (`(h ^ h >>> 16) & (n - 1)`
+/// for a table of `n` ≥ 16 slots that doubles past a 0.75 load), insertion order within one.
+pub fn hash_order(hashes: &[i32]) -> Vec<usize> {
+    let mut n: usize = 16;
+    while hashes.len() * 4 > n * 3 {
+        n *= 2;
+    }
+    let bucket = |h: i32| {
+        let h = h as u32;
+        ((h ^ (h >> 16)) as usize) & (n - 1)
+    };
+    let mut idx: Vec<usize> = (0..hashes.len()).collect();
+    idx.sort_by_key(|&i| bucket(hashes[i]));
+    idx
+}
+
+/// Reorders items (given in insertion order) as a HashMap iterates them, keyed by `hash`.
+fn in_hash_order<T>(items: Vec<T>, hash: impl Fn(&T) -> i32) -> Vec<T> {
+    let hashes: Vec<i32> = items.iter().map(&hash).collect();
+    let order = hash_order(&hashes);
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 impl<'a> V<'a> {
     /// A string value.
     pub fn str(s: &str) -> V<'a> {
@@ -275,32 +345,42 @@ impl<'a> V<'a> {
         matches!(self, V::Map(_) | V::DocMap(_))
     }
 
-    /// The elements of a list, array, set or document list (a snapshot).
+    /// The elements of a list, array, set or document list (a snapshot), sets and map views in
+    /// java.util.HashMap iteration order.
     pub fn items(&self) -> Vec<V<'a>> {
         match self {
             V::List(l) | V::Array(l) => l.borrow().clone(),
-            V::Set(s) => s.borrow().iter().map(|k| k.0.clone()).collect(),
+            V::Set(s) => in_hash_order(
+                s.borrow().iter().map(|k| k.0.clone()).collect(),
+                java_hash_code,
+            ),
             V::DocList(l) => l.iter().map(from_doc).collect(),
-            V::View(m, kind) => m
-                .borrow()
-                .iter()
-                .map(|(k, v)| match kind {
-                    ViewKind::Keys => k.0.clone(),
-                    ViewKind::Values => v.clone(),
-                    ViewKind::Entries => V::obj(Obj::Entry(
-                        k.0.clone(),
-                        RefCell::new(v.clone()),
-                        Some(m.clone()),
-                    )),
-                })
-                .collect(),
+            V::View(m, kind) => {
+                let entries = in_hash_order(
+                    m.borrow()
+                        .iter()
+                        .map(|(k, v)| (k.0.clone(), v.clone()))
+                        .collect(),
+                    |(k, _)| java_hash_code(k),
+                );
+                entries
+                    .into_iter()
+                    .map(|(k, v)| match kind {
+                        ViewKind::Keys => k,
+                        ViewKind::Values => v,
+                        ViewKind::Entries => {
+                            V::obj(Obj::Entry(k, RefCell::new(v), Some(m.clone())))
+                        }
+                    })
+                    .collect()
+            }
             _ => vec![],
         }
     }
 
-    /// The entries of a map (a snapshot).
+    /// The entries of a map (a snapshot), in java.util.HashMap iteration order.
     pub fn map_entries(&self) -> Vec<(V<'a>, V<'a>)> {
-        match self {
+        let entries = match self {
             V::Map(m) => m
                 .borrow()
                 .iter()
@@ -308,7 +388,8 @@ impl<'a> V<'a> {
                 .collect(),
             V::DocMap(m) => m.iter().map(|(k, v)| (V::str(k), from_doc(v))).collect(),
             _ => vec![],
-        }
+        };
+        in_hash_order(entries, |(k, _)| java_hash_code(k))
     }
 
     /// The Java class name, as printed in error messages.
@@ -460,10 +541,10 @@ impl<'a> V<'a> {
             }
             V::Set(s) => {
                 guard(Rc::as_ptr(s) as usize, stack)?;
-                let r = s
-                    .borrow()
+                let r = self
+                    .items()
                     .iter()
-                    .map(|v| v.0.to_value_in(stack))
+                    .map(|v| v.to_value_in(stack))
                     .collect::<Result<Vec<_>, _>>()?;
                 stack.pop();
                 Value::List(r)

@@ -7,9 +7,12 @@ use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
 use crate::value::Value;
 
 /// Characters replaced by `_` in a dataset (`-` separates the name's parts).
-const DISALLOWED_IN_DATASET: &[char] = &['\\', '/', '*', '?', '"', '<', '>', '|', ' ', ',', '#', ':', '-'];
+const DISALLOWED_IN_DATASET: &[char] = &[
+    '\\', '/', '*', '?', '"', '<', '>', '|', ' ', ',', '#', ':', '-',
+];
 /// Characters replaced by `_` in a namespace.
-const DISALLOWED_IN_NAMESPACE: &[char] = &['\\', '/', '*', '?', '"', '<', '>', '|', ' ', ',', '#', ':'];
+const DISALLOWED_IN_NAMESPACE: &[char] =
+    &['\\', '/', '*', '?', '"', '<', '>', '|', ' ', ',', '#', ':'];
 /// Longest dataset or namespace, in UTF-16 units (Java's `substring`).
 const MAX_LENGTH: usize = 100;
 
@@ -38,7 +41,11 @@ fn sanitize(s: &str, part: Part) -> String {
         if units > MAX_LENGTH {
             break;
         }
-        out.push(if part.disallowed().contains(&c) { '_' } else { c });
+        out.push(if part.disallowed().contains(&c) {
+            '_'
+        } else {
+            c
+        });
     }
     out
 }
@@ -254,7 +261,11 @@ mod tests {
         let mut env = Env::new(&set);
         p.execute(&mut d, &mut env).expect("runs");
         assert!(d.rerouted);
-        let idx = d.ctx.get("_index").map(Value::to_java_string).unwrap_or_default();
+        let idx = d
+            .ctx
+            .get("_index")
+            .map(Value::to_java_string)
+            .unwrap_or_default();
         (idx, Value::Map(d.into_source()).to_json())
     }
 
@@ -348,9 +359,21 @@ mod tests {
 
     #[test]
     fn config_errors() {
-        bad_config("reroute", r#"{"dataset":"a-b"}"#, "'a-b' contains disallowed characters");
-        bad_config("reroute", r#"{"dataset":"x{{a}}"}"#, "'x{{a}}' is not a valid field reference");
-        bad_config("reroute", r#"{"dataset":"{{a}}-{{b}}"}"#, "is not a valid field reference");
+        bad_config(
+            "reroute",
+            r#"{"dataset":"a-b"}"#,
+            "'a-b' contains disallowed characters",
+        );
+        bad_config(
+            "reroute",
+            r#"{"dataset":"x{{a}}"}"#,
+            "'x{{a}}' is not a valid field reference",
+        );
+        bad_config(
+            "reroute",
+            r#"{"dataset":"{{a}}-{{b}}"}"#,
+            "is not a valid field reference",
+        );
         bad_config(
             "reroute",
             r#"{"destination":"x","dataset":"a"}"#,

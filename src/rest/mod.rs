@@ -238,6 +238,10 @@ impl Cluster {
                 self.indices_get(&index)
             }
             "search" => self.search(param("index").as_deref(), params),
+            "ingest.processor_grok" => {
+                let sorted = params.get("s").is_some_and(is_true);
+                grok_patterns(param("ecs_compatibility").as_deref(), sorted)
+            }
             "indices.refresh" | "cluster.health" => Ok(ack_with(&[("status", "green".into())])),
             other => Err(RestError::new(
                 400,
@@ -624,6 +628,30 @@ impl Cluster {
     }
 }
 
+/// `GET _ingest/processor/grok`: the built-in pattern bank of an `ecs_compatibility` mode
+/// (`disabled`, the default, or `v1`), in load order or sorted by name (`?s=true`).
+fn grok_patterns(ecs_compatibility: Option<&str>, sorted: bool) -> Result<Value, RestError> {
+    let ecs_v1 = match ecs_compatibility.unwrap_or("disabled") {
+        "disabled" => false,
+        "v1" => true,
+        other => {
+            return Err(RestError::bad_request(&format!(
+                "unsupported ECS compatibility mode [{other}]"
+            )));
+        }
+    };
+    let bank = crate::grok::PatternBank::builtin(ecs_v1);
+    let mut patterns: Vec<(&str, &str)> = bank.iter().collect();
+    if sorted {
+        patterns.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    let map: Map = patterns
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::from(v.to_string())))
+        .collect();
+    Ok(ack_with(&[("patterns", Value::Map(map))]))
+}
+
 /// A search `sort` as (field, descending) pairs.
 fn sort_keys(sort: Option<&Value>) -> Vec<(String, bool)> {
     let items: Vec<&Value> = match sort {
@@ -900,6 +928,34 @@ mod tests {
         .expect("through the alias");
         assert_eq!(lookup(&ok, &["_index"]), Some(&json(r#""backing""#)));
         assert!(call(&mut c, "get", r#"{"index":"x","id":"1"}"#).is_ok());
+    }
+
+    #[test]
+    fn grok_pattern_bank() {
+        let mut c = cluster();
+        let legacy = call(&mut c, "ingest.processor_grok", r#"{"s":true}"#).expect("bank");
+        let patterns = lookup(&legacy, &["patterns"])
+            .and_then(Value::as_map)
+            .expect("patterns");
+        assert_eq!(
+            patterns.get("PATH"),
+            Some(&json(r#""(?:%{UNIXPATH}|%{WINPATH})""#))
+        );
+        let names: Vec<&String> = patterns.keys().collect();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted");
+        let v1 = call(
+            &mut c,
+            "ingest.processor_grok",
+            r#"{"ecs_compatibility":"v1"}"#,
+        );
+        assert!(v1.is_ok());
+        let bad = call(
+            &mut c,
+            "ingest.processor_grok",
+            r#"{"ecs_compatibility":"v8"}"#,
+        )
+        .expect_err("unknown mode");
+        assert_eq!(bad.status, 400);
     }
 
     #[test]
