@@ -20,6 +20,9 @@ pub struct IngestError {
     pub details: Map,
     /// The wrapped cause, as Elasticsearch nests `caused_by`.
     pub caused_by: Option<Box<IngestError>>,
+    /// Fails the whole document: `ignore_failure` and `on_failure` do not apply (Elasticsearch
+    /// raises such errors after the pipeline, e.g. a source document that refers to itself).
+    pub fatal: bool,
 }
 
 impl IngestError {
@@ -33,6 +36,7 @@ impl IngestError {
             pipeline: None,
             details: Map::new(),
             caused_by: None,
+            fatal: false,
         }
     }
 

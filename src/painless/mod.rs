@@ -231,9 +231,11 @@ impl Script {
                 if let V::Map(m) = &ctx {
                     m.borrow_mut().clear();
                 }
-                Err(IngestError::illegal_argument(format!(
+                let mut e = IngestError::illegal_argument(format!(
                     "Failed to generate the source document for ingest pipeline [{pipeline}]"
-                )))
+                ));
+                e.fatal = true;
+                Err(e)
             }
         }
     }

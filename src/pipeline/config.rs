@@ -46,6 +46,23 @@ impl FieldRef {
         }
     }
 
+    /// The path for this document, or `None` when a template renders to an empty string.
+    pub fn resolve_non_empty(
+        &self,
+        doc: &crate::document::IngestDocument,
+    ) -> Result<Option<std::borrow::Cow<'_, FieldPath>>, crate::error::IngestError> {
+        match self {
+            FieldRef::Static(p) => Ok(Some(std::borrow::Cow::Borrowed(p))),
+            FieldRef::Dynamic(t) => {
+                let text = t.render(doc);
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                FieldPath::parse(&text).map(|p| Some(std::borrow::Cow::Owned(p)))
+            }
+        }
+    }
+
     /// The option as written.
     pub fn as_str(&self) -> &str {
         match self {

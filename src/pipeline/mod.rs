@@ -335,7 +335,9 @@ impl Pipeline {
             .insert("pipeline".into(), Value::from(self.id.to_string()));
         env.stack.push(self.id.clone());
         let result = match run_list(&self.processors, doc, env) {
-            Err(e) if !self.on_failure.is_empty() => run_on_failure(&self.on_failure, &e, doc, env),
+            Err(e) if !e.fatal && !self.on_failure.is_empty() => {
+                run_on_failure(&self.on_failure, &e, doc, env)
+            }
             other => other,
         };
         env.stack.pop();

@@ -122,6 +122,10 @@ impl ProcessorNode {
                     e.processor_tag = self.tag.clone();
                     e.pipeline = env.stack.last().map(|s| s.to_string());
                 }
+                if e.fatal {
+                    self.notify(env, &Status::Error(e.clone()), doc);
+                    return Err(e);
+                }
                 if self.ignore_failure {
                     self.notify(env, &Status::ErrorIgnored(e), doc);
                     return Ok(Flow::Continue);

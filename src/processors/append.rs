@@ -66,6 +66,10 @@ impl Processor for Append {
         let path = self.field.resolve(doc)?.into_owned();
         let mut value = match &self.source {
             Source::Value(vs) => vs.render(doc),
+            // With ignore_empty_values, a missing source counts as empty (Elasticsearch 9.x).
+            Source::CopyFrom(from) if self.ignore_empty_values => {
+                doc.get_opt(from).cloned().unwrap_or(Value::Null)
+            }
             Source::CopyFrom(from) => doc.get(from)?.clone(),
         };
         if self.ignore_empty_values {
@@ -89,6 +93,16 @@ impl Processor for Append {
 #[cfg(test)]
 mod tests {
     use crate::processors::testing::give;
+
+    #[test]
+    fn missing_copy_from_is_empty_when_ignoring_empty_values() {
+        give(
+            "append",
+            r#"{"field":"a","copy_from":"src","ignore_empty_values":true}"#,
+            r#"{"a":[1]}"#,
+            r#"{"a":[1]}"#,
+        );
+    }
 
     #[test]
     fn appends() {

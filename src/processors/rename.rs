@@ -23,15 +23,18 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 
 impl Processor for Rename {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let from = self.field.resolve(doc)?.into_owned();
-        if !doc.has_field_strict(&from)? {
-            if self.ignore_missing {
-                return Ok(Flow::Continue);
+        // An empty rendered path counts as a missing field (Elasticsearch's RenameProcessor).
+        let from = self.field.resolve_non_empty(doc)?.map(|p| p.into_owned());
+        let from = match from {
+            Some(p) if doc.has_field_strict(&p)? => p,
+            _ if self.ignore_missing => return Ok(Flow::Continue),
+            other => {
+                let name = other.map(|p| p.to_string()).unwrap_or_default();
+                return Err(IngestError::illegal_argument(format!(
+                    "field [{name}] doesn't exist"
+                )));
             }
-            return Err(IngestError::illegal_argument(format!(
-                "field [{from}] doesn't exist"
-            )));
-        }
+        };
         let to = self.target.resolve(doc)?.into_owned();
         if doc.has_field_strict(&to)? && !self.override_ {
             return Err(IngestError::illegal_argument(format!(
@@ -50,6 +53,22 @@ impl Processor for Rename {
 #[cfg(test)]
 mod tests {
     use crate::processors::testing::{fails, give};
+
+    #[test]
+    fn empty_templated_field_is_missing() {
+        give(
+            "rename",
+            r#"{"field":"{{nope}}","target_field":"b","ignore_missing":true}"#,
+            r#"{"a":1}"#,
+            r#"{"a":1}"#,
+        );
+        fails(
+            "rename",
+            r#"{"field":"{{nope}}","target_field":"b"}"#,
+            r#"{"a":1}"#,
+            "field [] doesn't exist",
+        );
+    }
 
     #[test]
     fn renames() {

@@ -101,11 +101,27 @@ pub fn error_body(e: &IngestError) -> Value {
     Value::Map(top)
 }
 
+/// A stored document: its `_source`, version and routing.
+#[derive(Debug)]
+struct Stored {
+    source: Map,
+    version: i64,
+    routing: Option<String>,
+}
+
+/// Index-request metadata (`version`, `version_type`, `routing`), before the pipeline may change it.
+#[derive(Debug, Default, Clone)]
+struct IndexMeta {
+    version: Option<i64>,
+    version_type: Option<String>,
+    routing: Option<String>,
+}
+
 #[derive(Debug, Default)]
 struct Index {
     default_pipeline: Option<String>,
     final_pipeline: Option<String>,
-    docs: BTreeMap<String, (Map, i64)>,
+    docs: BTreeMap<String, Stored>,
 }
 
 /// An in-memory cluster: stored pipelines and indices.
@@ -184,7 +200,12 @@ impl Cluster {
                         Map::new(),
                     ));
                 };
-                self.index(&index, id, pipeline.as_deref(), require_alias, source)
+                let meta = IndexMeta {
+                    version: params.get("version").and_then(|v| v.to_java_string().parse().ok()),
+                    version_type: param("version_type"),
+                    routing: param("routing"),
+                };
+                self.index(&index, id, pipeline.as_deref(), require_alias, source, meta)
             }
             "get" => {
                 let index = param("index").unwrap_or_default();
@@ -323,6 +344,7 @@ impl Cluster {
         pipeline: Option<&str>,
         require_alias: bool,
         source: Map,
+        meta: IndexMeta,
     ) -> Result<Value, RestError> {
         let id = id.unwrap_or_else(|| {
             self.next_id += 1;
@@ -331,6 +353,15 @@ impl Cluster {
         let mut doc = IngestDocument::new(source, &self.now);
         doc.ctx.insert("_index".into(), index.into());
         doc.ctx.insert("_id".into(), id.clone().into());
+        if let Some(v) = meta.version {
+            doc.ctx.insert("_version".into(), Value::Long(v));
+        }
+        if let Some(t) = &meta.version_type {
+            doc.ctx.insert("_version_type".into(), t.clone().into());
+        }
+        if let Some(r) = &meta.routing {
+            doc.ctx.insert("_routing".into(), r.clone().into());
+        }
         let default = self
             .indices
             .get(index)
@@ -398,16 +429,43 @@ impl Cluster {
         // Writing through an alias writes to the index it points to.
         let target = self.aliases.get(&target).cloned().unwrap_or(target);
         let final_id = doc.ctx.get("_id").map(Value::to_java_string).unwrap_or(id);
+        let routing = doc
+            .ctx
+            .get("_routing")
+            .filter(|v| !v.is_null())
+            .map(Value::to_java_string);
+        // An external version (set by the request or by the pipeline) is stored as given.
+        let external = doc
+            .ctx
+            .get("_version_type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.starts_with("external"));
+        let requested = match doc.ctx.get("_version") {
+            Some(Value::Int(i)) => Some(*i as i64),
+            Some(Value::Long(l)) => Some(*l),
+            _ => None,
+        };
         let entry = self.indices.entry(target.clone()).or_default();
-        let version = entry.docs.get(&final_id).map(|d| d.1 + 1).unwrap_or(1);
-        let result = if version == 1 { "created" } else { "updated" };
+        let existed = entry.docs.contains_key(&final_id);
+        let version = match (external, requested) {
+            (true, Some(v)) => v,
+            _ => entry.docs.get(&final_id).map(|d| d.version + 1).unwrap_or(1),
+        };
+        let result = if existed { "updated" } else { "created" };
         // Elasticsearch stores `_source` as JSON: a Float comes back as the Double its text reads as.
         let source = Value::Map(doc.into_source());
         let stored = match Value::from_json_str(&source.to_json()) {
             Ok(Value::Map(m)) => m,
             _ => source.as_map().cloned().unwrap_or_default(),
         };
-        entry.docs.insert(final_id.clone(), (stored, version));
+        entry.docs.insert(
+            final_id.clone(),
+            Stored {
+                source: stored,
+                version,
+                routing,
+            },
+        );
         Ok(ack_with(&[
             ("_index", target.into()),
             ("_id", final_id.into()),
@@ -418,7 +476,7 @@ impl Cluster {
 
     fn get(&self, index: &str, id: &str) -> Result<Value, RestError> {
         let index = self.aliases.get(index).map(String::as_str).unwrap_or(index);
-        let Some((source, version)) = self.indices.get(index).and_then(|i| i.docs.get(id)) else {
+        let Some(stored) = self.indices.get(index).and_then(|i| i.docs.get(id)) else {
             let mut m = Map::new();
             m.insert("_index".into(), index.into());
             m.insert("_id".into(), id.into());
@@ -431,9 +489,12 @@ impl Cluster {
         let mut m = Map::new();
         m.insert("_index".into(), index.into());
         m.insert("_id".into(), id.into());
-        m.insert("_version".into(), Value::Long(*version));
+        m.insert("_version".into(), Value::Long(stored.version));
+        if let Some(r) = &stored.routing {
+            m.insert("_routing".into(), r.clone().into());
+        }
         m.insert("found".into(), true.into());
-        m.insert("_source".into(), Value::Map(source.clone()));
+        m.insert("_source".into(), Value::Map(stored.source.clone()));
         Ok(Value::Map(m))
     }
 
@@ -502,8 +563,8 @@ impl Cluster {
         let mut hits: Vec<(&String, &String, &Map)> = Vec::new();
         for (name, idx) in &self.indices {
             if wanted(name) {
-                for (id, (source, _)) in &idx.docs {
-                    hits.push((name, id, source));
+                for (id, stored) in &idx.docs {
+                    hits.push((name, id, &stored.source));
                 }
             }
         }
@@ -610,7 +671,12 @@ impl Cluster {
                 .map(Value::to_java_string)
                 .or(pipeline.map(str::to_string));
             let require_alias = meta.get("require_alias").is_some_and(is_true);
-            let result = match self.index(&idx, id, p.as_deref(), require_alias, source) {
+            let meta = IndexMeta {
+                version: meta.get("version").and_then(|v| v.to_java_string().parse().ok()),
+                version_type: meta.get("version_type").map(Value::to_java_string),
+                routing: meta.get("routing").map(Value::to_java_string),
+            };
+            let result = match self.index(&idx, id, p.as_deref(), require_alias, source, meta) {
                 Ok(v) => v,
                 Err(e) => {
                     errors = true;
