@@ -478,12 +478,32 @@ pub fn parse_definition(text: &str, file: &Path) -> Result<Value, LoadError> {
     let result = if is_json {
         Value::from_json_str(text).map_err(|e| e.to_string())
     } else {
-        crate::yaml::parse(text)
+        // elastic-package installs a YAML pipeline as JSON written from a Go map, whose keys come
+        // out sorted: that is the order Elasticsearch's HashMaps (e.g. script `params`) see.
+        crate::yaml::parse(text).map(|mut v| {
+            sort_keys(&mut v);
+            v
+        })
     };
     result.map_err(|message| LoadError::Syntax {
         file: file.to_path_buf(),
         message,
     })
+}
+
+/// Sorts map keys at every level (iteratively, so deep definitions cannot overflow the stack).
+fn sort_keys(v: &mut Value) {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Map(m) => {
+                m.sort_unstable_keys();
+                stack.extend(m.values_mut());
+            }
+            Value::List(l) => stack.extend(l.iter_mut()),
+            _ => {}
+        }
+    }
 }
 
 /// Loads one pipeline file; its id is the file stem.
@@ -509,6 +529,14 @@ pub fn load_file(file: &Path, resources: &Resources) -> Result<Pipeline, LoadErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_definitions_get_sorted_keys_like_go_json() {
+        let v = parse_definition("b: 1\na: {d: 1, c: 2}\n", Path::new("p.yml")).unwrap();
+        assert_eq!(v.to_json(), r#"{"a":{"c":2,"d":1},"b":1}"#);
+        let v = parse_definition(r#"{"b":1,"a":2}"#, Path::new("p.json")).unwrap();
+        assert_eq!(v.to_json(), r#"{"b":1,"a":2}"#);
+    }
 
     #[test]
     fn item_lines_finds_top_level_processors() {

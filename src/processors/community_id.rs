@@ -213,12 +213,14 @@ fn build_flow(
         Kind::Tcp | Kind::Udp | Kind::Sctp => {
             let sp = source_port()?;
             flow.source_port = parse_int(sp.as_ref(), "source port")?;
-            if !(0..=65535).contains(&flow.source_port) {
+            // Released Elasticsearch accepts 1..=65535 (port 0 support, elastic/elasticsearch#125733,
+            // is not merged): a missing port reads as 0 and is invalid.
+            if !(1..=65535).contains(&flow.source_port) {
                 return Err(invalid_port("source", sp.as_ref()));
             }
             let dp = destination_port()?;
             flow.destination_port = parse_int(dp.as_ref(), "destination port")?;
-            if !(0..=65535).contains(&flow.destination_port) {
+            if !(1..=65535).contains(&flow.destination_port) {
                 return Err(invalid_port("destination", dp.as_ref()));
             }
         }
@@ -683,6 +685,22 @@ mod tests {
                 70000
             ),
             "number [70000] must be a value between 0 and 65535"
+        );
+    }
+
+    #[test]
+    fn port_zero_and_missing_ports_are_invalid() {
+        fails(
+            "community_id",
+            "{}",
+            r#"{"source":{"ip":"10.0.0.1","port":0},"destination":{"ip":"10.0.0.2","port":80},"network":{"transport":"udp"}}"#,
+            "invalid source port [0]",
+        );
+        fails(
+            "community_id",
+            "{}",
+            r#"{"source":{"ip":"10.0.0.1","port":53},"destination":{"ip":"10.0.0.2"},"network":{"transport":"udp"}}"#,
+            "invalid destination port [null]",
         );
     }
 

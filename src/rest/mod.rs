@@ -201,7 +201,9 @@ impl Cluster {
                     ));
                 };
                 let meta = IndexMeta {
-                    version: params.get("version").and_then(|v| v.to_java_string().parse().ok()),
+                    version: params
+                        .get("version")
+                        .and_then(|v| v.to_java_string().parse().ok()),
                     version_type: param("version_type"),
                     routing: param("routing"),
                 };
@@ -449,7 +451,11 @@ impl Cluster {
         let existed = entry.docs.contains_key(&final_id);
         let version = match (external, requested) {
             (true, Some(v)) => v,
-            _ => entry.docs.get(&final_id).map(|d| d.version + 1).unwrap_or(1),
+            _ => entry
+                .docs
+                .get(&final_id)
+                .map(|d| d.version + 1)
+                .unwrap_or(1),
         };
         let result = if existed { "updated" } else { "created" };
         // Elasticsearch stores `_source` as JSON: a Float comes back as the Double its text reads as.
@@ -672,7 +678,9 @@ impl Cluster {
                 .or(pipeline.map(str::to_string));
             let require_alias = meta.get("require_alias").is_some_and(is_true);
             let meta = IndexMeta {
-                version: meta.get("version").and_then(|v| v.to_java_string().parse().ok()),
+                version: meta
+                    .get("version")
+                    .and_then(|v| v.to_java_string().parse().ok()),
                 version_type: meta.get("version_type").map(Value::to_java_string),
                 routing: meta.get("routing").map(Value::to_java_string),
             };
