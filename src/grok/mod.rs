@@ -465,6 +465,52 @@ fn parse_java_integer(s: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
+/// The `patterns` option grok and redact share: a required list, as strings.
+pub(crate) fn read_patterns(
+    cfg: &mut crate::pipeline::Config,
+) -> Result<Vec<String>, crate::error::ConfigError> {
+    Ok(cfg
+        .opt_list("patterns")?
+        .ok_or_else(|| crate::pipeline::missing("patterns"))?
+        .iter()
+        .map(crate::value::Value::to_java_string)
+        .collect())
+}
+
+/// A config error about `patterns`, worded as Elasticsearch words it.
+pub(crate) fn invalid_patterns(patterns: &[String], msg: String) -> crate::pipeline::BuildError {
+    crate::error::ConfigError::property(
+        "patterns",
+        format!(
+            "Invalid regex pattern found in: [{}]. {msg}",
+            patterns.join(", ")
+        ),
+    )
+    .into()
+}
+
+/// The bank for grok and redact: a built-in bank overridden by `pattern_definitions`.
+pub(crate) fn read_bank(
+    cfg: &mut crate::pipeline::Config,
+    patterns: &[String],
+    ecs_v1: bool,
+) -> Result<Patterns, crate::pipeline::BuildError> {
+    if patterns.is_empty() {
+        return Err(crate::error::ConfigError::property(
+            "patterns",
+            "List of patterns must not be empty",
+        )
+        .into());
+    }
+    let custom: indexmap::IndexMap<String, String> = cfg
+        .opt_map("pattern_definitions")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_java_string()))
+        .collect();
+    Patterns::new(PatternBank::builtin(ecs_v1), custom).map_err(|m| invalid_patterns(patterns, m))
+}
+
 /// Java `Integer.parseInt(s)`.
 pub fn java_parse_int(s: &str) -> Option<i32> {
     parse_java_integer(s).and_then(|v| i32::try_from(v).ok())

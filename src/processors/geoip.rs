@@ -13,49 +13,20 @@ use serde_json::Value as Json;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// Elasticsearch's `Database.Property`, in its declaration order (used to sort error messages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Prop {
-    Ip,
-    CountryConfidence,
-    CountryInEuropeanUnion,
-    CountryIsoCode,
-    CountryName,
-    ContinentCode,
-    ContinentName,
-    RegionIsoCode,
-    RegionName,
-    CityConfidence,
-    CityName,
-    Timezone,
-    Location,
-    Asn,
-    OrganizationName,
-    Network,
-    HostingProvider,
-    TorExitNode,
-    AnonymousVpn,
-    Anonymous,
-    PublicProxy,
-    ResidentialProxy,
-    Domain,
-    Isp,
-    IspOrganizationName,
-    MobileCountryCode,
-    MobileNetworkCode,
-    ConnectionType,
-    UserType,
-    PostalCode,
-    PostalConfidence,
-    AccuracyRadius,
-    RegisteredCountryInEuropeanUnion,
-    RegisteredCountryIsoCode,
-    RegisteredCountryName,
+/// Declares `Prop` and `ALL_PROPS` from one list, in Elasticsearch's declaration order.
+macro_rules! props {
+    ($($name:ident),* $(,)?) => {
+        /// Elasticsearch's `Database.Property`, in its declaration order (used to sort error messages).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        enum Prop {
+            $($name),*
+        }
+
+        const ALL_PROPS: &[Prop] = &[$(Prop::$name),*];
+    };
 }
 
-use Prop::*;
-
-const ALL_PROPS: &[Prop] = &[
+props!(
     Ip,
     CountryConfidence,
     CountryInEuropeanUnion,
@@ -91,7 +62,9 @@ const ALL_PROPS: &[Prop] = &[
     RegisteredCountryInEuropeanUnion,
     RegisteredCountryIsoCode,
     RegisteredCountryName,
-];
+);
+
+use Prop::*;
 
 impl Prop {
     /// The output field name (and, upper-cased, the option value).

@@ -2,10 +2,9 @@
 
 use crate::document::{FieldPath, IngestDocument};
 use crate::error::{ConfigError, IngestError};
-use crate::grok::{Grok, PatternBank, Patterns};
+use crate::grok::{Grok, invalid_patterns, read_bank, read_patterns};
 use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
 use crate::value::Value;
-use indexmap::IndexMap;
 
 const MATCH_KEY: &str = "_ingest._grok_match_index";
 
@@ -21,12 +20,7 @@ struct GrokProcessor {
 
 pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
     let field = cfg.req_field("field")?;
-    let patterns: Vec<String> = cfg
-        .opt_list("patterns")?
-        .ok_or_else(|| crate::pipeline::missing("patterns"))?
-        .iter()
-        .map(Value::to_java_string)
-        .collect();
+    let patterns = read_patterns(cfg)?;
     let trace_match = cfg.bool_or("trace_match", false)?;
     let ignore_missing = cfg.bool_or("ignore_missing", false)?;
     // Elasticsearch 8.x defaults to the legacy bank.
@@ -42,27 +36,9 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
             .into());
         }
     };
-    if patterns.is_empty() {
-        return Err(ConfigError::property("patterns", "List of patterns must not be empty").into());
-    }
-    let custom: IndexMap<String, String> = cfg
-        .opt_map("pattern_definitions")?
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.to_java_string()))
-        .collect();
-    let invalid = |msg: String| -> BuildError {
-        ConfigError::property(
-            "patterns",
-            format!(
-                "Invalid regex pattern found in: [{}]. {msg}",
-                patterns.join(", ")
-            ),
-        )
-        .into()
-    };
-    let bank = Patterns::new(PatternBank::builtin(ecs_v1), custom).map_err(&invalid)?;
-    let grok = Grok::compile(&bank, &combine(&patterns, trace_match)).map_err(&invalid)?;
+    let bank = read_bank(cfg, &patterns, ecs_v1)?;
+    let grok = Grok::compile(&bank, &combine(&patterns, trace_match))
+        .map_err(|m| invalid_patterns(&patterns, m))?;
     Ok(Box::new(GrokProcessor {
         field,
         grok,

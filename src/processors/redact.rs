@@ -2,10 +2,9 @@
 
 use crate::document::{FieldPath, IngestDocument};
 use crate::error::{ConfigError, IngestError};
-use crate::grok::{Grok, PatternBank, Patterns};
+use crate::grok::{Grok, invalid_patterns, read_bank, read_patterns};
 use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
 use crate::value::Value;
-use indexmap::IndexMap;
 use onig::Region;
 
 #[derive(Debug)]
@@ -21,44 +20,20 @@ struct Redact {
 
 pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
     let field = cfg.req_field("field")?;
-    let patterns: Vec<String> = cfg
-        .opt_list("patterns")?
-        .ok_or_else(|| crate::pipeline::missing("patterns"))?
-        .iter()
-        .map(Value::to_java_string)
-        .collect();
+    let patterns = read_patterns(cfg)?;
     let ignore_missing = cfg.bool_or("ignore_missing", true)?;
     // pipette emulates a licensed cluster: the license check never fails.
     let _skip_if_unlicensed = cfg.bool_or("skip_if_unlicensed", false)?;
     let prefix = cfg.str_or("prefix", "<")?;
     let suffix = cfg.str_or("suffix", ">")?;
     let trace_redact = cfg.bool_or("trace_redact", false)?;
-    if patterns.is_empty() {
-        return Err(ConfigError::property("patterns", "List of patterns must not be empty").into());
-    }
-    let custom: IndexMap<String, String> = cfg
-        .opt_map("pattern_definitions")?
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.to_java_string()))
-        .collect();
-    let invalid = |msg: String| -> BuildError {
-        ConfigError::property(
-            "patterns",
-            format!(
-                "Invalid regex pattern found in: [{}]. {msg}",
-                patterns.join(", ")
-            ),
-        )
-        .into()
-    };
     // Redact always uses the ECS v1 bank.
-    let bank = Patterns::new(PatternBank::builtin(true), custom).map_err(&invalid)?;
+    let bank = read_bank(cfg, &patterns, true)?;
     let groks = patterns
         .iter()
         .map(|p| Grok::compile(&bank, p))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(&invalid)?;
+        .map_err(|m| invalid_patterns(&patterns, m))?;
     Ok(Box::new(Redact {
         field,
         groks,
