@@ -69,12 +69,16 @@ impl Resources {
         if let Some(r) = cache.get(name) {
             return Ok(r.clone());
         }
+        // `database_file` names a file inside the database folder, as in Elasticsearch: no paths.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(format!("database file [{name}] doesn't exist"));
+        }
         let bytes: Vec<u8> = match &self.geoip_dir {
             Some(dir) => {
                 let path = dir.join(name);
                 let alt = dir.join(name.replace(".mmdb", "-Test.mmdb"));
-                std::fs::read(&path)
-                    .or_else(|_| std::fs::read(&alt))
+                read_regular(&path)
+                    .or_else(|_| read_regular(&alt))
                     .map_err(|e| format!("cannot read GeoIP database [{}]: {e}", path.display()))?
             }
             None => EMBEDDED_GEOIP
@@ -88,5 +92,27 @@ impl Resources {
         let reader = Arc::new(reader);
         cache.insert(name.to_string(), reader.clone());
         Ok(reader)
+    }
+}
+
+/// Reads a regular file (never a FIFO or device, which could block or never end).
+fn read_regular(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    std::fs::read(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_cannot_leave_the_folder() {
+        let r = Resources::with_geoip_dir(Some(std::env::temp_dir()));
+        for bad in ["../etc/passwd", "/dev/zero", "a/b.mmdb", ".hidden.mmdb", ""] {
+            assert!(r.geoip(bad).is_err(), "{bad}");
+        }
+        assert!(Resources::new().geoip("GeoLite2-City.mmdb").is_ok());
     }
 }
