@@ -160,14 +160,17 @@ fn unsupported(steps: &[Value]) -> Option<String> {
                 }
             }
             for f in feats {
-                if !FEATURES.contains(&f.as_str()) {
+                // `capabilities` is checked below, against the ones pipette emulates.
+                if f != "capabilities" && !FEATURES.contains(&f.as_str()) {
                     return Some(format!("needs test-runner feature [{f}]"));
                 }
             }
-            if s.contains_key("capabilities") {
-                return Some(
-                    "needs a cluster capability (flexible field access, 9.2+) pipette does not emulate".into(),
-                );
+            if let Some(caps) = s.get("capabilities")
+                && let Some(missing) = missing_capability(caps)
+            {
+                return Some(format!(
+                    "needs cluster capability [{missing}], which pipette does not emulate"
+                ));
             }
         }
         if let Some(Value::Map(d)) = m.get("do") {
@@ -183,6 +186,55 @@ fn unsupported(steps: &[Value]) -> Option<String> {
                     _ => continue,
                 };
                 return Some(format!("calls [{api}]: {why}"));
+            }
+        }
+    }
+    None
+}
+
+/// Cluster capabilities (`requires.capabilities`) pipette emulates, as `(method, path, name)`.
+const CAPABILITIES: &[(&str, &str, &str)] = &[
+    (
+        "PUT",
+        "/_ingest/pipeline/{id}",
+        "field_access_pattern.flexible",
+    ),
+    (
+        "PUT",
+        "/_ingest/pipeline/{id}",
+        "field_access_pattern.flexible.arrays",
+    ),
+];
+
+/// The first capability a `capabilities` requirement lists that pipette does not emulate.
+fn missing_capability(caps: &Value) -> Option<String> {
+    let entries: Vec<&Value> = match caps {
+        Value::List(l) => l.iter().collect(),
+        other => vec![other],
+    };
+    for entry in entries {
+        let Some(e) = entry.as_map() else {
+            return Some(entry.to_java_string());
+        };
+        let method = e
+            .get("method")
+            .map(Value::to_java_string)
+            .unwrap_or_default();
+        let path = e.get("path").map(Value::to_java_string).unwrap_or_default();
+        if e.contains_key("parameters") {
+            return Some(format!("{method} {path} parameters"));
+        }
+        let names: Vec<String> = match e.get("capabilities") {
+            Some(Value::List(l)) => l.iter().map(Value::to_java_string).collect(),
+            Some(other) => vec![other.to_java_string()],
+            None => Vec::new(),
+        };
+        for name in names {
+            let known = CAPABILITIES
+                .iter()
+                .any(|(m, p, n)| m.eq_ignore_ascii_case(&method) && *p == path && *n == name);
+            if !known {
+                return Some(format!("{method} {path} {name}"));
             }
         }
     }

@@ -1,8 +1,12 @@
 //! The command line: argument parsing and rendering only; the work is in the library.
 
+pub mod bench;
+pub mod completions;
+pub mod fields;
 pub mod run;
 pub mod simulate;
 pub mod test;
+pub mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -55,6 +59,12 @@ pub enum Command {
     Run(run::RunArgs),
     /// Answer an Elasticsearch `_ingest/pipeline/_simulate` request body offline
     Simulate(simulate::SimulateArgs),
+    /// Lint fields.yml files against package-spec, or print a dataset's resolved fields
+    Fields(fields::FieldsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::CompletionsArgs),
+    /// Benchmark pipelines: documents per second against the JSON floor, slowest processors
+    Bench(bench::BenchArgs),
 }
 
 /// `--color`.
@@ -97,8 +107,11 @@ pub fn main() -> ExitCode {
     let resources = pipette_resources(&cli);
     let code = match &cli.command {
         Command::Test(args) => test::execute(args, &cli, &resources),
-        Command::Run(args) => run::execute(args, &resources),
+        Command::Run(args) => run::execute(args, &cli, &resources),
+        Command::Fields(args) => fields::execute(args, &cli),
+        Command::Completions(args) => completions::execute(args),
         Command::Simulate(args) => simulate::execute(args, &resources),
+        Command::Bench(args) => bench::execute(args, &resources),
     };
     ExitCode::from(code)
 }

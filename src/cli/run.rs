@@ -1,12 +1,16 @@
 //! `pipette run`: one pipeline over documents, printed one by one as they are processed.
 
-use super::fail;
+use super::{Cli, fail};
+use crate::harness::TestConfig;
+use crate::harness::input::{put_dotted, sort_keys};
 use crate::harness::run::{error_value, load_with_siblings};
 use crate::harness::stream::{EventReader, InputKind};
+use crate::harness::trace::{TraceStyle, render_text, steps_value, trace_event};
 use crate::harness::{Clock, run_event};
-use clap::Args;
+use crate::value::{Map, Value};
+use clap::{Args, ValueEnum};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const RUN_LONG_ABOUT: &str = "\
 Run one pipeline file (YAML or JSON; pipelines beside it can be called by the `pipeline`
@@ -16,7 +20,18 @@ document was dropped, `{\"error\": {...}}` when the pipeline failed on it.
 Inputs: `.json` (`{\"events\": [...]}`, a list of objects, or one object), `.ndjson`/`.jsonl`
 (one object per line), anything else one event per line (`{\"message\": line}`). Without INPUT,
 stdin is read and its format detected from the first line. Documents are read, processed and
-written one at a time.";
+written one at a time.
+
+Fields can be added to every event as a test config adds them: --config FILE (a test config's
+`fields`, several merged in order), --test-config (each input's own test-common-config.yml and
+<input>-config.yml, as `pipette test` uses them), --field KEY=VALUE (VALUE read as JSON when it
+is JSON, else as a string; applied last).
+
+--verbose shows, before each document, what every processor did: ran, skipped (its `if` was
+false), FAILED, ignored (failed with ignore_failure) or dropped, with its type, tag, file:line,
+and the fields it added (+), changed (~) or removed (-). With --trace-format json, each document
+is printed as one JSON object per line: {\"doc\": ..., \"trace\": [...]} (\"error\" instead of
+\"doc\" when the pipeline failed; \"doc\": null when dropped).";
 
 /// `pipette run` arguments.
 #[derive(Debug, Args)]
@@ -35,14 +50,114 @@ pub struct RunArgs {
     /// Print one compact JSON document per line (NDJSON) instead of pretty JSON
     #[arg(long)]
     pub compact: bool,
+
+    /// Show what each processor did (status, file:line, fields added/changed/removed)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// Format of the --verbose trace: text (for terminals) or json (one object per document)
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text, value_name = "FORMAT")]
+    pub trace_format: TraceFormat,
+
+    /// Add a test config's `fields` to every event (repeatable; later files win)
+    #[arg(long, value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+
+    /// Add each input's own test configs (test-common-config.yml, <input>-config.yml)
+    #[arg(long)]
+    pub test_config: bool,
+
+    /// Add a field to every event: KEY=VALUE, dotted KEY, VALUE as JSON or else a string (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub field: Vec<String>,
+}
+
+/// `--trace-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// Readable lines per processor.
+    Text,
+    /// One JSON object per document with its trace.
+    Json,
+}
+
+/// The fields to add to events: `--config` files, then `--field`s (the input's own test configs
+/// go in between, per input).
+struct ExtraFields {
+    base: Vec<(String, Value)>,
+    fields: Vec<(String, Value)>,
+    test_config: bool,
+}
+
+impl ExtraFields {
+    fn from_args(args: &RunArgs) -> Result<Self, String> {
+        let mut cfg = TestConfig::default();
+        for f in &args.config {
+            match crate::harness::config::read_yaml_opt(f) {
+                Ok(Some(v)) => cfg.apply(&v, f).map_err(|e| e.to_string())?,
+                Ok(None) => return Err(format!("{}: cannot read: no such file", f.display())),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let mut fields = Vec::new();
+        for kv in &args.field {
+            let Some((k, v)) = kv.split_once('=') else {
+                return Err(format!("--field {kv}: expected KEY=VALUE"));
+            };
+            if k.is_empty() {
+                return Err(format!("--field {kv}: the key is empty"));
+            }
+            let value = Value::from_json_str(v).unwrap_or_else(|_| Value::from(v));
+            fields.push((k.to_string(), value));
+        }
+        Ok(ExtraFields {
+            base: cfg.fields.into_iter().collect(),
+            fields,
+            test_config: args.test_config,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.fields.is_empty() && !self.test_config
+    }
+
+    /// The fields for one input, in the order they are applied.
+    fn for_input(&self, input: Option<&Path>) -> Result<Vec<(String, Value)>, String> {
+        let mut out = self.base.clone();
+        if self.test_config
+            && let Some(input) = input
+        {
+            let cfg = TestConfig::for_input(input).map_err(|e| e.to_string())?;
+            out.extend(cfg.fields);
+        }
+        out.extend(self.fields.iter().cloned());
+        Ok(out)
+    }
+}
+
+fn add_fields(ev: &mut Map, fields: &[(String, Value)]) -> Result<(), String> {
+    for (k, v) in fields {
+        put_dotted(ev, k, v.clone()).map_err(|e| format!("can't set field [{k}]: {e}"))?;
+    }
+    sort_keys(ev);
+    Ok(())
 }
 
 /// Runs `pipette run`; returns the exit code.
-pub fn execute(args: &RunArgs, resources: &crate::Resources) -> u8 {
+pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
     let clock = match args.now.as_deref().map(Clock::parse).transpose() {
         Ok(c) => c.unwrap_or_default(),
         Err(e) => return fail(e),
     };
+    let extra = match ExtraFields::from_args(args) {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    let style = TraceStyle {
+        color: cli.color.for_stdout(),
+        ..TraceStyle::default()
+    };
+    let mut doc_no = 0usize;
     let (set, id, warnings) = match load_with_siblings(&args.pipeline, resources) {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -55,22 +170,72 @@ pub fn execute(args: &RunArgs, resources: &crate::Resources) -> u8 {
     let mut input_errors = 0usize;
     let mut doc_errors = 0usize;
     let mut open_errors = 0usize;
-    let mut process =
-        |name: &str, reader: Box<dyn BufRead>, kind: InputKind| -> Result<(), std::io::Error> {
-            for event in EventReader::new(reader, kind) {
-                match event {
+    let mut process = |name: &str,
+                       path: Option<&Path>,
+                       reader: Box<dyn BufRead>,
+                       kind: InputKind|
+     -> Result<(), std::io::Error> {
+        let fields = if extra.is_empty() {
+            Vec::new()
+        } else {
+            match extra.for_input(path) {
+                Ok(f) => f,
+                Err(e) => {
+                    input_errors += 1;
+                    eprintln!("error: {e}");
+                    return Ok(());
+                }
+            }
+        };
+        for event in EventReader::new(reader, kind) {
+            let mut source = match event {
+                Err(e) => {
+                    input_errors += 1;
+                    eprintln!("error: {name}: {e}");
+                    continue;
+                }
+                Ok(source) => source,
+            };
+            if !fields.is_empty()
+                && let Err(e) = add_fields(&mut source, &fields)
+            {
+                input_errors += 1;
+                eprintln!("error: {name}: {e}");
+                continue;
+            }
+            doc_no += 1;
+            if args.verbose {
+                let t = trace_event(&set, &id, source, None, &clock);
+                let v = match t.result {
+                    Ok(v) => v,
                     Err(e) => {
-                        input_errors += 1;
-                        eprintln!("error: {name}: {e}");
+                        doc_errors += 1;
+                        error_value(&e)
                     }
-                    Ok(source) => {
-                        let v = match run_event(&set, &id, source, None, &clock) {
-                            Ok(v) => v,
-                            Err(e) => {
-                                doc_errors += 1;
-                                error_value(&e)
+                };
+                match args.trace_format {
+                    TraceFormat::Json => {
+                        let mut m = Map::new();
+                        match v {
+                            Value::Map(mut em) if em.contains_key("error") => {
+                                m.insert(
+                                    "error".into(),
+                                    em.shift_remove("error").unwrap_or(Value::Null),
+                                );
                             }
-                        };
+                            other => {
+                                m.insert("doc".into(), other);
+                            }
+                        }
+                        m.insert("trace".into(), steps_value(&t.steps));
+                        out.write_all(Value::Map(m).to_json().as_bytes())?;
+                        out.write_all(b"\n")?;
+                    }
+                    TraceFormat::Text => {
+                        let head = format!("── document {doc_no} ({name}) ──\n");
+                        out.write_all(head.as_bytes())?;
+                        out.write_all(render_text(&t.steps, style).as_bytes())?;
+                        out.write_all(b"result:\n")?;
                         let text = if args.compact {
                             v.to_json()
                         } else {
@@ -78,15 +243,32 @@ pub fn execute(args: &RunArgs, resources: &crate::Resources) -> u8 {
                         };
                         out.write_all(text.as_bytes())?;
                         out.write_all(b"\n")?;
-                        out.flush()?;
                     }
                 }
+                out.flush()?;
+                continue;
             }
-            Ok(())
-        };
+            let v = match run_event(&set, &id, source, None, &clock) {
+                Ok(v) => v,
+                Err(e) => {
+                    doc_errors += 1;
+                    error_value(&e)
+                }
+            };
+            let text = if args.compact {
+                v.to_json()
+            } else {
+                v.to_json_pretty(2)
+            };
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+        }
+        Ok(())
+    };
     let result = if args.inputs.is_empty() {
         let stdin = std::io::stdin();
-        process("<stdin>", Box::new(stdin.lock()), InputKind::Auto)
+        process("<stdin>", None, Box::new(stdin.lock()), InputKind::Auto)
     } else {
         let mut r = Ok(());
         for input in &args.inputs {
@@ -101,6 +283,7 @@ pub fn execute(args: &RunArgs, resources: &crate::Resources) -> u8 {
             let name = input.display().to_string();
             r = process(
                 &name,
+                Some(input),
                 Box::new(BufReader::new(file)),
                 InputKind::for_path(input),
             );

@@ -1,8 +1,9 @@
 //! The ingest document: source and metadata in one `ctx` map, plus `_ingest` metadata.
 
+mod flexible;
 mod path;
 
-pub use path::{FieldPath, PathRoot};
+pub use path::{AccessPattern, FieldPath, PathRoot};
 
 use crate::error::IngestError;
 use crate::value::{Map, Value};
@@ -35,6 +36,8 @@ pub struct IngestDocument {
     pub terminated: bool,
     /// Set by the reroute processor; stops the current pipeline and every pipeline calling it.
     pub rerouted: bool,
+    /// How field paths resolve: the running pipeline's `field_access_pattern`.
+    access: AccessPattern,
 }
 
 impl IngestDocument {
@@ -52,7 +55,18 @@ impl IngestDocument {
             ingest,
             terminated: false,
             rerouted: false,
+            access: AccessPattern::Classic,
         }
+    }
+
+    /// The access pattern field paths resolve with: the running pipeline's (classic outside any).
+    pub fn access_pattern(&self) -> AccessPattern {
+        self.access
+    }
+
+    /// Sets the access pattern (a pipeline sets its own while it runs), returning the previous one.
+    pub fn set_access_pattern(&mut self, access: AccessPattern) -> AccessPattern {
+        std::mem::replace(&mut self.access, access)
     }
 
     /// The `_source` part of `ctx`: every field but the metadata.
@@ -98,6 +112,9 @@ impl IngestDocument {
     /// The value at `path`, or Elasticsearch's error when it cannot be resolved.
     pub fn get(&self, path: &FieldPath) -> Result<&Value, IngestError> {
         let root = self.root(path);
+        if self.access == AccessPattern::Flexible {
+            return flexible::get(root, path);
+        }
         let parts = path.parts();
         let Some((first, rest)) = parts.split_first() else {
             return Err(path.invalid());
@@ -118,12 +135,18 @@ impl IngestDocument {
 
     /// Elasticsearch's `hasField`: false on missing keys, out-of-range indices, or scalar parents.
     pub fn has_field(&self, path: &FieldPath) -> bool {
+        if self.access == AccessPattern::Flexible {
+            return flexible::has_field(self.root(path), path, false).unwrap_or(false);
+        }
         self.get_opt(path).is_some()
     }
 
     /// Elasticsearch's `hasField(path, failOutOfRange=true)`: an out-of-range index is an error.
     pub fn has_field_strict(&self, path: &FieldPath) -> Result<bool, IngestError> {
         let root = self.root(path);
+        if self.access == AccessPattern::Flexible {
+            return flexible::has_field(root, path, true);
+        }
         let parts = path.parts();
         let mut cur: Option<&Value> = None;
         for (i, part) in parts.iter().enumerate() {
@@ -158,6 +181,9 @@ impl IngestDocument {
 
     /// A mutable reference to the value at `path`, with the same errors as `get`.
     pub fn get_mut(&mut self, path: &FieldPath) -> Result<&mut Value, IngestError> {
+        if self.access == AccessPattern::Flexible {
+            return flexible::get_mut(self.root_mut(path), path);
+        }
         let path_c = path.clone();
         let root = self.root_mut(path);
         let parts = path_c.parts();
@@ -195,6 +221,9 @@ impl IngestDocument {
         append: bool,
         allow_duplicates: bool,
     ) -> Result<(), IngestError> {
+        if self.access == AccessPattern::Flexible {
+            return flexible::set(self.root_mut(path), path, value, append, allow_duplicates);
+        }
         let parts = path.parts();
         let Some((leaf, parents)) = parts.split_last() else {
             return Err(path.invalid());
@@ -262,6 +291,9 @@ impl IngestDocument {
 
     /// Removes the field at `path`, returning its value (Elasticsearch's `removeField`).
     pub fn remove(&mut self, path: &FieldPath) -> Result<Value, IngestError> {
+        if self.access == AccessPattern::Flexible {
+            return flexible::remove(self.root_mut(path), path);
+        }
         let parts = path.parts();
         let Some((leaf, parents)) = parts.split_last() else {
             return Err(path.invalid());

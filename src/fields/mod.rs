@@ -6,6 +6,7 @@
 //! children resolved like `FindElementDefinition`); each document is then only walked.
 
 mod gofmt;
+pub mod lint;
 mod lookup;
 mod model;
 mod package;
@@ -144,6 +145,29 @@ pub struct CaseFields {
     pub numeric_keyword_fields: Vec<String>,
     /// float/long/double fields that may hold numeric strings (`string_number_fields`).
     pub string_number_fields: Vec<String>,
+}
+
+/// One resolved field definition (see [`FieldSchema::definitions`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldInfo {
+    /// Full dotted name (may contain `*`).
+    pub name: String,
+    /// Type (`keyword` when the definition gives none, as Fleet maps it).
+    pub ty: String,
+    /// `object_type`, for `object` fields.
+    pub object_type: String,
+    /// `external` (`ecs`) when imported.
+    pub external: String,
+    /// `pattern`.
+    pub pattern: String,
+    /// `value` (constant_keyword).
+    pub value: String,
+    /// `normalize`.
+    pub normalize: Vec<String>,
+    /// `expected_values`.
+    pub expected_values: Vec<String>,
+    /// Multi-fields as `name: type`.
+    pub multi_fields: Vec<String>,
 }
 
 /// A dataset's field schema.
@@ -361,6 +385,36 @@ impl FieldSchema {
     /// The fields files loaded, in load order.
     pub fn files(&self) -> &[PathBuf] {
         &self.files
+    }
+
+    /// The package's own definitions (`external: ecs` ones resolved), depth first, groups left
+    /// out: what `pipette fields show` prints.
+    pub fn definitions(&self) -> Vec<FieldInfo> {
+        self.lookup
+            .local
+            .nodes
+            .iter()
+            .filter(|n| n.ty != "group" && (n.leaf || !n.ty.is_empty()))
+            .map(|n| FieldInfo {
+                name: n.full.clone(),
+                ty: if n.ty.is_empty() {
+                    "keyword".into()
+                } else {
+                    n.ty.clone()
+                },
+                object_type: n.object_type.clone(),
+                external: n.external.clone(),
+                pattern: n.pattern.clone(),
+                value: n.value.clone(),
+                normalize: n.normalize.clone(),
+                expected_values: n.expected_values.clone(),
+                multi_fields: n
+                    .multi_fields
+                    .iter()
+                    .map(|m| format!("{}: {}", m.name, m.ty))
+                    .collect(),
+            })
+            .collect()
     }
 
     /// The type a dotted field name is defined with (package fields first, then imported ECS).

@@ -8,9 +8,11 @@
 //! std::process::exit(report.exit_code());
 //! ```
 
+pub mod bench;
 pub mod clock;
 pub mod compare;
 pub mod config;
+pub mod coverage;
 pub mod diff;
 pub mod discover;
 pub mod golden;
@@ -20,6 +22,8 @@ pub mod result;
 pub mod routing;
 pub mod run;
 pub mod stream;
+pub mod trace;
+pub mod watch;
 
 pub use clock::Clock;
 pub use config::{Skip, TestConfig};

@@ -339,7 +339,43 @@ pub fn json(report: &RunReport) -> String {
     text
 }
 
-/// The xUnit (JUnit XML) report: one suite per data stream, one test case per test file.
+/// The test case of one test file's field validation (`<file> fields`): failed when an output
+/// document has field problems (undefined fields, wrong types, unexpected `error.message`),
+/// skipped when the test did not run.
+fn field_validation_case(r: &TestFileResult) -> quick_junit::TestCase {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus};
+    let status = match r.outcome {
+        Outcome::Skip | Outcome::Error => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(if r.outcome == Outcome::Skip {
+                "test skipped"
+            } else {
+                "not validated: the test could not run"
+            });
+            s
+        }
+        _ if r.field_problems.is_empty() => TestCaseStatus::success(),
+        _ => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(plural(
+                r.field_problems.len(),
+                "field validation problem",
+                "field validation problems",
+            ));
+            s.set_type("fields");
+            s.set_description(r.field_problems.join("\n"));
+            s
+        }
+    };
+    let mut tc = TestCase::new(format!("{} fields", r.name), status);
+    tc.set_classname(format!("{}.{}", r.package, r.data_stream));
+    tc.set_assertions(r.docs_total);
+    tc
+}
+
+/// The xUnit (JUnit XML) report: one suite per data stream, two test cases per test file (the
+/// file's verdict, then its field validation, `<file> fields`), and with `--fail-on-uncovered`
+/// a `field coverage` case per data stream.
 pub fn xunit(report: &RunReport) -> Result<String, String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut rep = Report::new("pipette");
@@ -378,8 +414,10 @@ pub fn xunit(report: &RunReport) -> Result<String, String> {
         tc.set_classname(format!("{}.{}", r.package, r.data_stream));
         tc.set_time(r.duration);
         tc.set_assertions(r.docs_total);
+        let fields = field_validation_case(r);
         if let Some(s) = suites.last_mut() {
             s.add_test_case(tc);
+            s.add_test_case(fields);
         }
     }
     for d in &report.datasets {
@@ -479,5 +517,17 @@ mod tests {
         let x = xunit(&r).unwrap();
         assert!(x.contains("<testcase name=\"test-b.log\""), "{x}");
         assert!(x.contains("<failure"), "{x}");
+        assert!(x.contains("<testcase name=\"test-b.log fields\""), "{x}");
+        let mut r = r;
+        r.results[1]
+            .field_problems
+            .push("document 0: field \"z\" is undefined".into());
+        let x = xunit(&r).unwrap();
+        assert!(x.contains("1 field validation problem"), "{x}");
+        assert!(
+            x.contains("field &quot;z&quot; is undefined")
+                || x.contains("field \"z\" is undefined"),
+            "{x}"
+        );
     }
 }

@@ -47,11 +47,25 @@ pub fn default_ecs_dir() -> Option<PathBuf> {
 
 /// Runs every dataset of a suite; results keep discovery order whatever the parallelism.
 pub fn run_suite(suite: &Suite, opts: &TestOptions, resources: &Resources) -> RunReport {
+    run_suite_with_progress(suite, opts, resources, &|_, _| {})
+}
+
+/// [`run_suite`], calling `done` (from any thread) as each dataset finishes, with its results.
+pub fn run_suite_with_progress(
+    suite: &Suite,
+    opts: &TestOptions,
+    resources: &Resources,
+    done: &(dyn Fn(&Dataset, &[TestFileResult]) + Sync),
+) -> RunReport {
     let run_all = || -> Vec<(Vec<TestFileResult>, DatasetReport)> {
         suite
             .datasets
             .par_iter()
-            .map(|d| run_dataset(d, opts, resources))
+            .map(|d| {
+                let r = run_dataset(d, opts, resources);
+                done(d, &r.0);
+                r
+            })
             .collect()
     };
     let per_dataset = match opts.jobs {
@@ -188,7 +202,7 @@ pub fn error_value(e: &IngestError) -> Value {
 }
 
 /// Runs one event through the entry pipeline as `_simulate` would; `Ok(Null)` when dropped.
-/// The output is round-tripped through JSON, as elastic-package sees it.
+/// The output is what elastic-package sees: the document as it reads back from JSON.
 #[allow(clippy::result_large_err)] // the error is PipelineSet::run's, passed through unboxed
 pub fn run_event(
     set: &PipelineSet,
@@ -201,11 +215,45 @@ pub fn run_event(
     if let Some(i) = index {
         doc.ctx.insert("_index".into(), Value::from(i));
     }
+    /// serde_json's nesting limit: deeper documents do not read back, and are kept as they are.
+    const JSON_DEPTH_LIMIT: usize = 128;
+    /// Whether containers nest `limit` deep or more.
+    fn too_deep(v: &Value, limit: usize) -> bool {
+        match v {
+            _ if limit == 0 => matches!(v, Value::List(_) | Value::Map(_)),
+            Value::List(l) => l.iter().any(|x| too_deep(x, limit - 1)),
+            Value::Map(m) => m.values().any(|x| too_deep(x, limit - 1)),
+            _ => false,
+        }
+    }
+    /// What writing a value as JSON and reading it back makes of it, done in place: Long →
+    /// Integer when it fits, Float and Double → the Double their printed text reads as,
+    /// NaN and infinities → their text.
+    fn as_read_back(v: &mut Value) {
+        match v {
+            Value::Long(l) => *v = Value::from_i64(*l),
+            Value::Float(f) if f.is_finite() => {
+                let text = crate::value::java_float_to_string(*f);
+                *v = Value::Double(text.parse().unwrap_or(f64::from(*f)));
+            }
+            Value::Double(d) if d.is_finite() => {
+                let text = crate::value::java_double_to_string(*d);
+                *v = Value::Double(text.parse().unwrap_or(*d));
+            }
+            Value::Float(_) | Value::Double(_) => *v = Value::String(v.to_java_string()),
+            Value::List(l) => l.iter_mut().for_each(as_read_back),
+            Value::Map(m) => m.values_mut().for_each(as_read_back),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::String(_) => {}
+        }
+    }
     match set.run(entry, doc)? {
         None => Ok(Value::Null),
         Some(d) => {
-            let v = Value::Map(d.into_source());
-            Ok(Value::from_json_str(&v.to_json()).unwrap_or(v))
+            let mut v = Value::Map(d.into_source());
+            if !too_deep(&v, JSON_DEPTH_LIMIT - 1) {
+                as_read_back(&mut v);
+            }
+            Ok(v)
         }
     }
 }
@@ -268,11 +316,13 @@ fn load_failure(e: &LoadError) -> LoadFailure {
     }
 }
 
-fn load_dataset(
-    ds: &Dataset,
-    opts: &TestOptions,
-    resources: &Resources,
-) -> Result<Loaded, LoadFailure> {
+/// Loads a dataset's pipelines as a test run does (routing rules appended to `default`); the
+/// error is the message its tests report.
+pub fn load_dataset_pipelines(ds: &Dataset, resources: &Resources) -> Result<PipelineSet, String> {
+    load_pipelines(ds, resources).map_err(|f| f.message)
+}
+
+fn load_pipelines(ds: &Dataset, resources: &Resources) -> Result<PipelineSet, LoadFailure> {
     if let Some(e) = &ds.error {
         return Err((e.clone(), "invalid package".to_string()).into());
     }
@@ -281,6 +331,15 @@ fn load_dataset(
     if let Some(rules) = &ds.routing_rules {
         add_routing_rules(&mut set, &ds.pipeline_dir, rules, resources)?;
     }
+    Ok(set)
+}
+
+fn load_dataset(
+    ds: &Dataset,
+    opts: &TestOptions,
+    resources: &Resources,
+) -> Result<Loaded, LoadFailure> {
+    let set = load_pipelines(ds, resources)?;
     if set.get(&ds.entry).is_none() {
         return Err(LoadFailure::from((
             format!(
@@ -293,32 +352,35 @@ fn load_dataset(
             "entry pipeline not found".into(),
         )));
     }
-    let ecs = opts
-        .ecs_dir
-        .as_ref()
-        .filter(|d| d.is_dir())
-        .map(|dir| EcsSource {
-            dir: dir.clone(),
-            reference: ds.ecs_reference.clone(),
-        });
-    let dirs: Vec<&Path> = ds
-        .field_dirs
-        .iter()
-        .filter(|d| d.is_dir())
-        .map(PathBuf::as_path)
-        .collect();
-    let schema = match (&ds.package_root, &ecs) {
-        // An elastic-package data stream: build its schema as elastic-package does.
-        (Some(root), Some(ecs)) => FieldSchema::for_data_stream(root, &ds.name, &ecs.dir),
-        _ => FieldSchema::load(&dirs, ecs.as_ref()),
-    }
-    .map_err(|e| {
+    let schema = load_dataset_schema(ds, opts.ecs_dir.as_deref()).map_err(|e| {
         LoadFailure::from((
             format!("field definitions: {e}"),
             "invalid field definitions".into(),
         ))
     })?;
     Ok(Loaded { set, schema })
+}
+
+/// Builds a dataset's field schema as a test run does (ECS from `ecs_dir` when it exists).
+pub fn load_dataset_schema(
+    ds: &Dataset,
+    ecs_dir: Option<&Path>,
+) -> Result<FieldSchema, crate::fields::FieldsError> {
+    let ecs = ecs_dir.filter(|d| d.is_dir()).map(|dir| EcsSource {
+        dir: dir.to_path_buf(),
+        reference: ds.ecs_reference.clone(),
+    });
+    let dirs: Vec<&Path> = ds
+        .field_dirs
+        .iter()
+        .filter(|d| d.is_dir())
+        .map(PathBuf::as_path)
+        .collect();
+    match (&ds.package_root, &ecs) {
+        // An elastic-package data stream: build its schema as elastic-package does.
+        (Some(root), Some(ecs)) => FieldSchema::for_data_stream(root, &ds.name, &ecs.dir),
+        _ => FieldSchema::load(&dirs, ecs.as_ref()),
+    }
 }
 
 /// Reloads the `default` pipeline with the reroute processors of `routing_rules.yml` appended,

@@ -31,7 +31,7 @@ fn want_path(v: &V<'_>) -> Res<String> {
 /// `metadata()`, `field(path)` and `$(path, default)`.
 pub fn call_global<'a>(it: &mut Interp<'a>, name: &str, args: Vec<V<'a>>) -> Res<V<'a>> {
     match (name, args.len()) {
-        ("metadata", 0) => Ok(V::obj(Obj::Metadata(it.ctx.clone(), it.now))),
+        ("metadata", 0) => Ok(V::obj(Obj::Metadata(it.ctx.clone(), it.now()))),
         ("field", 1) => Ok(V::obj(Obj::Field(want_path(&args[0])?, it.ctx.clone()))),
         ("$", 2) => {
             let path = want_path(&args[0])?;

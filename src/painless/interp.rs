@@ -100,8 +100,10 @@ pub struct Interp<'a> {
     stack_base: usize,
     /// The document's ctx (what `metadata()` and `field()` read and write).
     pub ctx: V<'a>,
-    /// The ingest timestamp: `metadata().now`, and the year of year-less date patterns.
-    pub now: chrono::NaiveDateTime,
+    /// The ingest timestamp's text (`_ingest.timestamp`), parsed when first needed.
+    pub now_text: Option<&'a str>,
+    /// The ingest timestamp, once parsed.
+    now: std::cell::OnceCell<chrono::NaiveDateTime>,
 }
 
 fn cannot_access(name: &str) -> Exc {
@@ -128,13 +130,23 @@ impl<'a> Interp<'a> {
             depth: 0,
             stack_base: stack_pos(),
             ctx: V::Null,
-            now: chrono::NaiveDateTime::default(),
+            now_text: None,
+            now: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The ingest timestamp (`metadata().now`); the epoch when it is absent or unreadable.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        *self.now.get_or_init(|| {
+            self.now_text
+                .and_then(super::time::parse_timestamp)
+                .unwrap_or_default()
+        })
     }
 
     /// The year of the ingest timestamp.
     pub fn now_year(&self) -> i32 {
-        chrono::Datelike::year(&self.now)
+        chrono::Datelike::year(&self.now())
     }
 
     /// Declares a global (`ctx`, `params`).

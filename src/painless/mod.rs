@@ -5,6 +5,7 @@
 //! the whitelisted Java API ([`builtins`]). Everything is checked at compile time that can be:
 //! unknown variables, classes, constructors and methods are compile errors.
 
+pub mod access;
 pub mod ast;
 pub mod builtins;
 pub mod ingest;
@@ -47,6 +48,8 @@ pub struct Script {
     program: ast::Program,
     statements: Vec<usize>,
     params: Map,
+    /// The top-level ctx keys the script can reach (`None`: any), converted per run.
+    ctx_keys: Option<Vec<String>>,
 }
 
 // The program holds only Send + Sync data (Arc, String, compiled regexes).
@@ -108,11 +111,13 @@ impl Script {
         }
         statements.sort_unstable();
         statements.dedup();
+        let ctx_keys = access::ctx_keys(&program);
         Ok(Script {
             source: source.to_string(),
             program,
             statements,
             params,
+            ctx_keys,
         })
     }
 
@@ -210,18 +215,46 @@ impl Script {
     /// Runs the script over the document's ctx (source and metadata), which it may change.
     /// `pipeline` names the running pipeline for Elasticsearch's serialization error.
     pub fn execute(&self, doc: &mut IngestDocument, pipeline: &str) -> Result<(), IngestError> {
-        let ctx = V::new_map(value::map_from_value(&doc.ctx));
+        // Keys the script cannot reach keep their place as null stand-ins, and their values are
+        // moved back afterwards: the order of keys is the interpreter map's either way.
+        let reached = |k: &str| {
+            self.ctx_keys
+                .as_ref()
+                .is_none_or(|keys| keys.iter().any(|x| x == k))
+        };
+        let ctx = V::new_map(
+            doc.ctx
+                .iter()
+                .map(|(k, v)| {
+                    let v = if reached(k) {
+                        value::from_value(v)
+                    } else {
+                        V::Null
+                    };
+                    (value::K::str(k), v)
+                })
+                .collect(),
+        );
         let result = {
             let mut it = Interp::new(&self.program.functions);
             it.ctx = ctx.clone();
-            it.now = ingest_now(doc);
+            it.now_text = ingest_timestamp(doc);
             it.global("ctx", ctx.clone());
             it.global("params", V::DocMap(&self.params));
             it.run_main(&self.program.body).map(|_| ())
         };
         result.map_err(|e| self.runtime_error(e))?;
         match ctx.to_value() {
-            Ok(Value::Map(m)) => {
+            Ok(Value::Map(mut m)) => {
+                if self.ctx_keys.is_some() {
+                    for (k, v) in m.iter_mut() {
+                        if !reached(k)
+                            && let Some(original) = doc.ctx.get_mut(k)
+                        {
+                            *v = std::mem::take(original);
+                        }
+                    }
+                }
                 doc.ctx = m;
                 Ok(())
             }
@@ -244,7 +277,7 @@ impl Script {
     fn eval_condition(&self, doc: &IngestDocument) -> Result<bool, IngestError> {
         let mut it = Interp::new(&self.program.functions);
         it.ctx = V::DocMap(&doc.ctx);
-        it.now = ingest_now(doc);
+        it.now_text = ingest_timestamp(doc);
         it.global("ctx", V::DocMap(&doc.ctx));
         it.global("params", V::DocMap(&self.params));
         let v = it
@@ -263,13 +296,9 @@ impl Script {
     }
 }
 
-/// The document's ingest timestamp (`_ingest.timestamp`), the epoch when it is unreadable.
-fn ingest_now(doc: &IngestDocument) -> chrono::NaiveDateTime {
-    doc.ingest
-        .get("timestamp")
-        .and_then(|v| v.as_str())
-        .and_then(time::parse_timestamp)
-        .unwrap_or_default()
+/// The document's ingest timestamp text (`_ingest.timestamp`), parsed only if a script needs it.
+fn ingest_timestamp(doc: &IngestDocument) -> Option<&str> {
+    doc.ingest.get("timestamp").and_then(|v| v.as_str())
 }
 
 fn snake_case(class: &str) -> String {

@@ -9,7 +9,7 @@ pub use processor::{
     Env, Flow, Observer, Processor, ProcessorNode, Status, run_list, run_on_failure,
 };
 
-use crate::document::IngestDocument;
+use crate::document::{AccessPattern, IngestDocument};
 use crate::error::{ConfigError, IngestError, LoadError, ProcessorPlace};
 use crate::painless::Condition;
 use crate::resources::Resources;
@@ -33,6 +33,8 @@ pub struct Pipeline {
     pub processors: Vec<ProcessorNode>,
     /// Pipeline-level `on_failure`.
     pub on_failure: Vec<ProcessorNode>,
+    /// `field_access_pattern` (9.2+): how its processors resolve field paths while it runs.
+    pub access_pattern: AccessPattern,
     /// The file it was read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -61,12 +63,20 @@ pub struct Builder<'r> {
     pub resources: &'r Resources,
     file: PathBuf,
     pipeline_id: String,
+    access_pattern: AccessPattern,
     lines: Vec<Option<usize>>,
     failure_lines: Vec<Option<usize>>,
     current: std::cell::RefCell<String>,
 }
 
 impl<'r> Builder<'r> {
+    /// The `field_access_pattern` of the pipeline being built. Paths resolve with the pattern of
+    /// the pipeline running a document (`IngestDocument::access_pattern`); this is for processors
+    /// that want to know it when they load.
+    pub fn access_pattern(&self) -> AccessPattern {
+        self.access_pattern
+    }
+
     /// The index path of the processor being built, e.g. `processors[2]`.
     pub fn current_path(&self) -> String {
         self.current.borrow().clone()
@@ -239,11 +249,33 @@ impl Pipeline {
         for k in m.keys() {
             if !matches!(
                 k.as_str(),
-                "description" | "processors" | "on_failure" | "version" | "_meta" | "deprecated"
+                "description"
+                    | "processors"
+                    | "on_failure"
+                    | "version"
+                    | "_meta"
+                    | "deprecated"
+                    | "field_access_pattern"
             ) {
                 return Err(perr(format!("unknown pipeline option [{k}]")));
             }
         }
+        // Elasticsearch 9.2+ (Pipeline.create; IngestPipelineFieldAccessPattern.getAccessPattern
+        // gives the message for an unknown name).
+        let access_pattern = match m.get("field_access_pattern") {
+            None | Some(Value::Null) => AccessPattern::Classic,
+            Some(Value::String(s)) => AccessPattern::from_name(s).ok_or_else(|| {
+                perr(format!(
+                    "Invalid ingest pipeline access pattern name [{s}] given"
+                ))
+            })?,
+            Some(other) => {
+                return Err(perr(format!(
+                    "[field_access_pattern] property isn't a string, but of type [{}]",
+                    other.java_type()
+                )));
+            }
+        };
         let (lines, failure_lines) = source_text
             .map(|t| (item_lines(t, "processors"), item_lines(t, "on_failure")))
             .unwrap_or_default();
@@ -251,6 +283,7 @@ impl Pipeline {
             resources,
             file: file_buf.clone(),
             pipeline_id: id.to_string(),
+            access_pattern,
             lines,
             failure_lines,
             current: std::cell::RefCell::new(String::new()),
@@ -308,6 +341,7 @@ impl Pipeline {
             meta,
             processors,
             on_failure,
+            access_pattern,
             file: file.map(Path::to_path_buf),
         })
     }
@@ -334,12 +368,16 @@ impl Pipeline {
             .ingest
             .insert("pipeline".into(), Value::from(self.id.to_string()));
         env.stack.push(self.id.clone());
+        // Field paths resolve with this pipeline's access pattern while it runs, and with the
+        // caller's again once it returns (IngestDocument.executePipeline's access-pattern stack).
+        let outer_access = doc.set_access_pattern(self.access_pattern);
         let result = match run_list(&self.processors, doc, env) {
             Err(e) if !e.fatal && !self.on_failure.is_empty() => {
                 run_on_failure(&self.on_failure, &e, doc, env)
             }
             other => other,
         };
+        doc.set_access_pattern(outer_access);
         env.stack.pop();
         doc.terminated = false;
         match previous {
@@ -543,6 +581,102 @@ mod tests {
         let text = "description: x\nprocessors:\n  - set:\n      field: a\n  - remove:\n      field: b\non_failure:\n- set:\n    field: e\n";
         assert_eq!(item_lines(text, "processors"), vec![Some(3), Some(5)]);
         assert_eq!(item_lines(text, "on_failure"), vec![Some(8)]);
+    }
+
+    fn build(id: &str, json: &str) -> Result<Pipeline, LoadError> {
+        let def = Value::from_json_str(json).unwrap();
+        Pipeline::from_value(id, &def, None, None, &Resources::new())
+    }
+
+    #[test]
+    fn field_access_pattern_option() {
+        let p = |json: &str| build("p", json).map(|p| p.access_pattern);
+        assert_eq!(p(r#"{"processors":[]}"#).unwrap(), AccessPattern::Classic);
+        assert_eq!(
+            p(r#"{"processors":[],"field_access_pattern":"flexible"}"#).unwrap(),
+            AccessPattern::Flexible
+        );
+        assert_eq!(
+            p(r#"{"processors":[],"field_access_pattern":"classic"}"#).unwrap(),
+            AccessPattern::Classic
+        );
+        let err = p(r#"{"processors":[],"field_access_pattern":"loose"}"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Invalid ingest pipeline access pattern name [loose] given"),
+            "{err}"
+        );
+        let err = p(r#"{"processors":[],"field_access_pattern":1}"#).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "[field_access_pattern] property isn't a string, but of type [java.lang.Integer]"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn each_pipeline_runs_with_its_own_access_pattern() {
+        let mut set = PipelineSet::new();
+        set.insert(
+            build(
+                "outer",
+                r#"{"field_access_pattern":"flexible","processors":[
+                    {"set":{"field":"x.y","value":1}},
+                    {"pipeline":{"name":"inner"}},
+                    {"set":{"field":"m.n","copy_from":"k.l"}}]}"#,
+            )
+            .unwrap(),
+        );
+        set.insert(
+            build(
+                "inner",
+                r#"{"processors":[{"set":{"field":"p.q","value":2}},{"set":{"field":"k.l","value":3}}]}"#,
+            )
+            .unwrap(),
+        );
+        let doc = IngestDocument::new(Map::new(), "t");
+        let out = set.run("outer", doc).unwrap().unwrap();
+        assert_eq!(out.access_pattern(), AccessPattern::Classic);
+        assert_eq!(
+            Value::Map(out.source()).to_json(),
+            r#"{"x.y":1,"p":{"q":2},"k":{"l":3},"m.n":3}"#
+        );
+        // A classic pipeline does not see the dotted key the flexible one wrote.
+        let mut set2 = PipelineSet::new();
+        set2.insert(
+            build(
+                "c",
+                r#"{"processors":[{"set":{"field":"r","copy_from":"x.y"}}]}"#,
+            )
+            .unwrap(),
+        );
+        let e = set2.run("c", out).unwrap_err();
+        assert_eq!(
+            e.root_reason(),
+            "field [x] not present as part of path [x.y]"
+        );
+    }
+
+    #[test]
+    fn scripts_see_plain_maps_in_flexible_pipelines() {
+        let mut set = PipelineSet::new();
+        set.insert(
+            build(
+                "s",
+                r#"{"field_access_pattern":"flexible","processors":[
+                    {"script":{"source":"ctx.r = ctx['a.b']; ctx.n = ctx.a == null"}}]}"#,
+            )
+            .unwrap(),
+        );
+        let Value::Map(m) = Value::from_json_str(r#"{"a.b":5}"#).unwrap() else {
+            panic!()
+        };
+        let out = set.run("s", IngestDocument::new(m, "t")).unwrap().unwrap();
+        assert_eq!(
+            Value::Map(out.source()).to_json(),
+            r#"{"a.b":5,"r":5,"n":true}"#
+        );
     }
 
     #[test]

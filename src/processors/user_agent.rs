@@ -6,7 +6,8 @@ use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
 use crate::resources::DEFAULT_USER_AGENT_REGEX_FILE;
 use crate::value::{Map, Value};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A regex compiled from java.util.regex syntax: the `regex` crate when it can, else fancy-regex.
 #[derive(Debug)]
@@ -169,6 +170,58 @@ struct UaParser {
     device: Vec<SubPattern>,
     /// Device-type rules by list name: os, browser, device, agent string.
     types: [Vec<SubPattern>; 4],
+    /// Agents already parsed.
+    cache: UaCache,
+}
+
+/// One agent string, parsed (Elasticsearch's `UserAgentParser.Details`).
+#[derive(Debug)]
+struct Parsed {
+    ua: Option<Versioned>,
+    os: Option<Versioned>,
+    device: Option<Versioned>,
+    /// Computed the first time a processor with `extract_device_type` asks for it.
+    device_type: OnceLock<String>,
+}
+
+/// Entries a parser keeps: Elasticsearch's `ingest.user_agent.cache_size` default.
+const CACHE_SIZE: usize = 1000;
+
+/// Parsed agents by agent string, least recently used evicted first (Elasticsearch's
+/// UserAgentCache, 1000 entries per parser). Unlike Elasticsearch's, an entry made without the
+/// device type computes it when a later processor asks, so results never depend on what ran
+/// before (Elasticsearch would answer without a type from an entry cached by a processor that
+/// did not extract it).
+#[derive(Debug, Default)]
+struct UaCache {
+    entries: Mutex<(u64, HashMap<String, (Arc<Parsed>, u64)>)>,
+}
+
+impl UaCache {
+    fn get_or_parse(&self, agent: &str, parse: impl FnOnce() -> Parsed) -> Arc<Parsed> {
+        if let Ok(mut guard) = self.entries.lock() {
+            let (tick, map) = &mut *guard;
+            *tick += 1;
+            if let Some((p, used)) = map.get_mut(agent) {
+                *used = *tick;
+                return p.clone();
+            }
+        }
+        let parsed = Arc::new(parse());
+        if let Ok(mut guard) = self.entries.lock() {
+            let (tick, map) = &mut *guard;
+            if map.len() >= CACHE_SIZE
+                && let Some(oldest) = map
+                    .iter()
+                    .min_by_key(|(_, (_, used))| *used)
+                    .map(|(k, _)| k.clone())
+            {
+                map.remove(&oldest);
+            }
+            map.insert(agent.to_string(), (parsed.clone(), *tick));
+        }
+        parsed
+    }
 }
 
 type Rules = Vec<(String, Vec<Map>)>;
@@ -238,6 +291,7 @@ impl UaParser {
             os: Vec::new(),
             device: Vec::new(),
             types: Default::default(),
+            cache: UaCache::default(),
         };
         for (name, rules) in read_rules(regexes)? {
             match name.as_str() {
@@ -418,12 +472,18 @@ fn join_version(v: &Versioned) -> Option<String> {
 impl UserAgent {
     fn details(&self, agent: &str) -> Map {
         let p = &self.parser;
-        let ua = first_match(&p.ua, agent);
-        let os = first_match(&p.os, agent);
-        let device = first_match(&p.device, agent);
-        let device_type = self
-            .extract_device_type
-            .then(|| p.device_type(agent, ua.as_ref(), os.as_ref(), device.as_ref()));
+        let parsed = p.cache.get_or_parse(agent, || Parsed {
+            ua: first_match(&p.ua, agent),
+            os: first_match(&p.os, agent),
+            device: first_match(&p.device, agent),
+            device_type: OnceLock::new(),
+        });
+        let (ua, os, device) = (&parsed.ua, &parsed.os, &parsed.device);
+        let device_type = self.extract_device_type.then(|| {
+            parsed
+                .device_type
+                .get_or_init(|| p.device_type(agent, ua.as_ref(), os.as_ref(), device.as_ref()))
+        });
         let mut out = Map::new();
         for prop in &self.properties {
             match prop {
@@ -440,7 +500,7 @@ impl UserAgent {
                     }
                 }
                 Prop::Os => {
-                    if let Some(o) = &os {
+                    if let Some(o) = os {
                         let mut m = Map::new();
                         m.insert("name".into(), Value::from(o.name.as_str()));
                         if let Some(v) = join_version(o) {
@@ -519,6 +579,43 @@ mod tests {
                 .filter(|s| matches!(s.regex, JavaRegex::Fancy(_)))
                 .count();
         assert!(fancy < 20, "{fancy} regexes need fancy-regex");
+    }
+
+    #[test]
+    fn cache_keeps_at_most_its_size_and_evicts_the_least_recent() {
+        let cache = UaCache::default();
+        let blank = || Parsed {
+            ua: None,
+            os: None,
+            device: None,
+            device_type: OnceLock::new(),
+        };
+        let first = cache.get_or_parse("agent 0", blank);
+        for i in 1..CACHE_SIZE + 10 {
+            // Keep "agent 0" recent: it must survive every eviction.
+            assert!(Arc::ptr_eq(&first, &cache.get_or_parse("agent 0", blank)));
+            cache.get_or_parse(&format!("agent {i}"), blank);
+        }
+        let map = &cache.entries.lock().unwrap().1;
+        assert_eq!(map.len(), CACHE_SIZE);
+        assert!(map.contains_key("agent 0"));
+        assert!(!map.contains_key("agent 1"));
+        assert!(map.contains_key(&format!("agent {}", CACHE_SIZE + 9)));
+    }
+
+    #[test]
+    fn cached_agents_get_a_device_type_when_later_asked() {
+        let agent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        let input = format!(r#"{{"ua":"{agent}"}}"#);
+        let want = |ty: &str| {
+            format!(r#"{{"ua":"{agent}","user_agent":{{"device":{{"name":"Spider"{ty}}}}}}}"#)
+        };
+        // The same agent, cached first by a processor without the device type.
+        let plain = r#"{"field":"ua","properties":["device"]}"#;
+        let typed = r#"{"field":"ua","properties":["device"],"extract_device_type":true}"#;
+        give("user_agent", plain, &input, &want(""));
+        give("user_agent", typed, &input, &want(r#","type":"Robot""#));
+        give("user_agent", plain, &input, &want(""));
     }
 
     #[test]

@@ -1,0 +1,195 @@
+//! Which top-level keys of `ctx` a script can reach, found once at compile time, so a run converts
+//! only those into interpreter values (the rest of the document stays as it is).
+
+use super::ast::{self, Expr, ExprKind, Program, Stmt, StmtKind};
+
+
+/// `Map` methods whose first argument, a string literal, is the only key they touch.
+const KEYED_METHODS: [&str; 5] = ["get", "put", "remove", "containsKey", "getOrDefault"];
+
+/// Global calls that read or write `ctx` without naming it.
+const CTX_GLOBALS: [&str; 3] = ["metadata", "field", "$"];
+
+/// The top-level `ctx` keys the program names, in first-use order; `None` when it may reach
+/// others: `ctx` used as a value (passed, iterated, `keySet()`, `ctx.empty`, …), a computed key,
+/// or `metadata()` / `field()` / `$()`.
+pub fn ctx_keys(program: &Program) -> Option<Vec<String>> {
+    let mut keys = Vec::new();
+    for f in &program.functions {
+        stmts(&f.body, &mut keys)?;
+    }
+    stmts(&program.body, &mut keys)?;
+    Some(keys)
+}
+
+fn add(keys: &mut Vec<String>, k: &str) {
+    if !keys.iter().any(|x| x == k) {
+        keys.push(k.to_string());
+    }
+}
+
+fn is_ctx(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Var(v) if v == "ctx")
+}
+
+fn stmts(body: &[Stmt], keys: &mut Vec<String>) -> Option<()> {
+    body.iter().try_for_each(|s| stmt(s, keys))
+}
+
+fn opt(e: &Option<Expr>, keys: &mut Vec<String>) -> Option<()> {
+    e.as_ref().map_or(Some(()), |e| expr(e, keys))
+}
+
+fn stmt(s: &Stmt, keys: &mut Vec<String>) -> Option<()> {
+    use StmtKind::*;
+    match &s.kind {
+        StmtKind::Expr(e) | Throw(e) => expr(e, keys),
+        Decl(_, vars) => vars.iter().try_for_each(|(_, e)| opt(e, keys)),
+        If(c, a, b) => {
+            expr(c, keys)?;
+            stmts(a, keys)?;
+            b.as_ref().map_or(Some(()), |b| stmts(b, keys))
+        }
+        While(c, b) | DoWhile(b, c) | Each(_, _, c, b) => {
+            expr(c, keys)?;
+            stmts(b, keys)
+        }
+        For(init, c, step, b) => {
+            if let Some(i) = init {
+                stmt(i, keys)?;
+            }
+            opt(c, keys)?;
+            opt(step, keys)?;
+            stmts(b, keys)
+        }
+        Block(b) => stmts(b, keys),
+        Return(e) => opt(e, keys),
+        Try(b, catches) => {
+            stmts(b, keys)?;
+            catches.iter().try_for_each(|c| stmts(&c.body, keys))
+        }
+        Break | Continue => Some(()),
+    }
+}
+
+fn exprs(list: &[Expr], keys: &mut Vec<String>) -> Option<()> {
+    list.iter().try_for_each(|e| expr(e, keys))
+}
+
+fn expr(e: &Expr, keys: &mut Vec<String>) -> Option<()> {
+    use ExprKind::*;
+    match &e.kind {
+        // `ctx` anywhere but as the receiver of a named key: it may reach any key.
+        Var(v) => (v != "ctx").then_some(()),
+        Field { obj, name, .. } if is_ctx(obj) => {
+            // `map.empty` is `isEmpty()`, which sees every key.
+            (name != "empty").then(|| add(keys, name))
+        }
+        Index { obj, idx } if is_ctx(obj) => match &idx.kind {
+            Str(k) => {
+                add(keys, k);
+                Some(())
+            }
+            _ => None,
+        },
+        Call {
+            obj, name, args, ..
+        } if is_ctx(obj) => match args.first().map(|a| &a.kind) {
+            Some(Str(k)) if KEYED_METHODS.contains(&name.as_str()) => {
+                add(keys, k);
+                exprs(&args[1..], keys)
+            }
+            _ => None,
+        },
+        Null | Bool(_) | Int(_) | Long(_) | Float(_) | Double(_) | Str(_) | Regex(_) => Some(()),
+        StaticField(..) => Some(()),
+        ListInit(l) | New(_, l) | NewArray(_, l) | NewArrayInit(_, l) | StaticCall(_, _, l) => {
+            exprs(l, keys)
+        }
+        LocalCall(name, args) => {
+            if CTX_GLOBALS.contains(&name.as_str()) {
+                return None;
+            }
+            exprs(args, keys)
+        }
+        MapInit(pairs) => pairs.iter().try_for_each(|(k, v)| {
+            expr(k, keys)?;
+            expr(v, keys)
+        }),
+        Field { obj, .. } => expr(obj, keys),
+        Index { obj, idx } => {
+            expr(obj, keys)?;
+            expr(idx, keys)
+        }
+        Call { obj, args, .. } => {
+            expr(obj, keys)?;
+            exprs(args, keys)
+        }
+        Unary(_, a) | InstanceOf(a, _) | Cast(_, a) => expr(a, keys),
+        Binary(_, a, b) | And(a, b) | Or(a, b) | Elvis(a, b) => {
+            expr(a, keys)?;
+            expr(b, keys)
+        }
+        Cond(a, b, c) => {
+            expr(a, keys)?;
+            expr(b, keys)?;
+            expr(c, keys)
+        }
+        Assign { target, value, .. } => {
+            expr(target, keys)?;
+            expr(value, keys)
+        }
+        IncDec { target, .. } => expr(target, keys),
+        ExprKind::Lambda(l) => stmts(&l.body, keys),
+        ExprKind::FuncRef(f) => match &**f {
+            ast::FuncRef::Capture(var, _) if var == "ctx" => None,
+            ast::FuncRef::Class(..)
+            | ast::FuncRef::New(_)
+            | ast::FuncRef::Local(_)
+            | ast::FuncRef::Capture(..) => Some(()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(src: &str) -> Option<Vec<String>> {
+        let toks = super::super::lex::lex(src).unwrap();
+        let program = super::super::parse::parse(&toks, &["ctx", "params"]).unwrap();
+        ctx_keys(&program)
+    }
+
+    #[test]
+    fn named_keys_are_found() {
+        assert_eq!(
+            keys("def m = params.get(ctx.a.b); if (m != null) { ctx.c = m; ctx['d'] = 1 } ctx.remove('e'); return ctx?.f;"),
+            Some(vec!["a".into(), "c".into(), "d".into(), "e".into(), "f".into()])
+        );
+        assert_eq!(
+            keys("boolean x(def v) { return v == null } if (x(ctx.a)) { ctx.a.values().removeIf(v -> x(v)) }"),
+            Some(vec!["a".into()])
+        );
+        assert_eq!(keys("return 1"), Some(vec![]));
+    }
+
+    #[test]
+    fn whole_ctx_uses_are_found() {
+        for src in [
+            "for (def k : ctx.keySet()) {}",
+            "def c = ctx; c.a = 1",
+            "ctx[params.k] = 1",
+            "ctx.put(params.k, 1)",
+            "return ctx.empty",
+            "return ctx.size()",
+            "metadata().index = 'x'",
+            "field('a.b').set(1)",
+            "return $('a', 1)",
+            "[1].forEach(ctx::remove)",
+            "boolean f(def c) { return c == null } return f(ctx)",
+        ] {
+            assert_eq!(keys(src), None, "{src}");
+        }
+    }
+}
