@@ -404,3 +404,18 @@ fn watch_reruns_the_changed_dataset() {
         lines.1
     );
 }
+
+#[test]
+fn long_help_reaches_the_subcommands() {
+    let (_, run, _) = stdout_of(pipette().args(["run", "--help"]));
+    assert!(
+        run.contains("--verbose shows, before each document"),
+        "{run}"
+    );
+    let (_, test, _) = stdout_of(pipette().args(["test", "--help"]));
+    assert!(
+        test.contains("--coverage-output FILE also writes it as Cobertura XML"),
+        "{test}"
+    );
+    assert!(test.contains("--watch runs the tests"), "{test}");
+}

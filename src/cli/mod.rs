@@ -54,10 +54,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run pipeline tests: compare outputs with `-expected.json` goldens, or write them
+    #[command(long_about = test::TEST_LONG_ABOUT)]
     Test(test::TestArgs),
     /// Run one pipeline over documents and print the results
+    #[command(long_about = run::RUN_LONG_ABOUT)]
     Run(run::RunArgs),
     /// Answer an Elasticsearch `_ingest/pipeline/_simulate` request body offline
+    #[command(long_about = simulate::SIMULATE_LONG_ABOUT)]
     Simulate(simulate::SimulateArgs),
     /// Lint fields.yml files against package-spec, or print a dataset's resolved fields
     Fields(fields::FieldsArgs),

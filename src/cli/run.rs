@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-const RUN_LONG_ABOUT: &str = "\
+pub(crate) const RUN_LONG_ABOUT: &str = "\
 Run one pipeline file (YAML or JSON; pipelines beside it can be called by the `pipeline`
 processor) over documents, and print each resulting document as pretty JSON: `null` when the
 document was dropped, `{\"error\": {...}}` when the pipeline failed on it.
@@ -165,8 +165,11 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
     for w in warnings {
         eprintln!("warning: {w}");
     }
+    // Files never make us wait for input, so their results go out in large blocks; stdin may
+    // (a pipe from a live source), so there each result is flushed as soon as it is made.
+    let flush_each = args.inputs.is_empty();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut input_errors = 0usize;
     let mut doc_errors = 0usize;
     let mut open_errors = 0usize;
@@ -262,9 +265,11 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
             };
             out.write_all(text.as_bytes())?;
             out.write_all(b"\n")?;
-            out.flush()?;
+            if flush_each {
+                out.flush()?;
+            }
         }
-        Ok(())
+        out.flush()
     };
     let result = if args.inputs.is_empty() {
         let stdin = std::io::stdin();

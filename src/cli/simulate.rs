@@ -9,7 +9,7 @@ use clap::Args;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-const SIMULATE_LONG_ABOUT: &str = "\
+pub(crate) const SIMULATE_LONG_ABOUT: &str = "\
 Answer an Elasticsearch `POST _ingest/pipeline/_simulate` request offline: read the request body
 (JSON: `docs`, and an inline `pipeline` unless --pipeline or --id names one) from REQUEST or stdin,
 and print the response body Elasticsearch gives, as pretty JSON: `docs[].doc` (`_index`, `_id`,

@@ -14,7 +14,7 @@ use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-const TEST_LONG_ABOUT: &str = "\
+pub(crate) const TEST_LONG_ABOUT: &str = "\
 Run pipeline tests the way `elastic-package test pipeline` does, without Elasticsearch.
 
 PATH can be:

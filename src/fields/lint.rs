@@ -298,12 +298,15 @@ impl Linter<'_> {
         }
         let v310 = self.version >= SpecVersion(3, 1, 0);
         let v300 = self.version >= SpecVersion(3, 0, 0);
+        // Before 2.0.0 unknown keys were allowed (and `array` was a type).
+        let v200 = self.version >= SpecVersion(2, 0, 0);
+        let v280 = self.version >= SpecVersion(2, 8, 0);
         for (k, val) in m {
             let known = STRING_KEYS.contains(&k.as_str())
                 || BOOL_KEYS.contains(&k.as_str())
                 || INT_KEYS.contains(&k.as_str())
                 || OTHER_KEYS.contains(&k.as_str());
-            if !known || (k == "subobjects" && !v310) {
+            if v200 && (!known || (k == "subobjects" && !v310) || (k == "runtime" && !v280)) {
                 p(
                     self,
                     format!("unknown key [{k}] (not allowed by package-spec)"),
@@ -337,11 +340,15 @@ impl Linter<'_> {
                 }
             }
         };
-        let types: Vec<&str> = TYPES
+        let mut types: Vec<&str> = TYPES
             .iter()
             .copied()
             .filter(|t| v310 || *t != "counted_keyword")
+            .filter(|t| self.version >= SpecVersion(2, 7, 0) || *t != "aggregate_metric_double")
             .collect();
+        if !v200 {
+            types.push("array");
+        }
         enum_check(self, "type", &types);
         enum_check(self, "metric_type", METRIC_TYPES);
         enum_check(self, "unit", UNITS);
@@ -433,7 +440,7 @@ impl Linter<'_> {
                 );
             }
         }
-        if m.contains_key("runtime") && !ty.is_some_and(|t| RUNTIME_TYPES.contains(&t)) {
+        if v280 && m.contains_key("runtime") && !ty.is_some_and(|t| RUNTIME_TYPES.contains(&t)) {
             p(
                 self,
                 format!(
@@ -449,7 +456,8 @@ impl Linter<'_> {
         {
             p(self, "[metric_type] needs a numeric type (or histogram, aggregate_metric_double) or external".into());
         }
-        if m.contains_key("object_type") && ty != Some("object") {
+        // The spec's "object_type needs type object" rule is removed before 2.0.0.
+        if v200 && m.contains_key("object_type") && ty != Some("object") {
             p(
                 self,
                 "[object_type] is only allowed with type object".into(),
@@ -660,6 +668,16 @@ mod tests {
         assert!(
             all.contains("f.yml:16: field [a]: defined more than once (first at line 1)"),
             "{all}"
+        );
+    }
+
+    #[test]
+    fn old_format_versions_allow_more() {
+        let text = "- name: a\n  type: array\n  release: ga\n";
+        assert!(lint_text(Path::new("f.yml"), text, SpecVersion(1, 0, 0)).is_empty());
+        assert_eq!(
+            lint_text(Path::new("f.yml"), text, SpecVersion(2, 0, 0)).len(),
+            2
         );
     }
 }

@@ -727,7 +727,7 @@ mod tests {
             .expect("user_agent timed");
         assert_eq!(ua.runs + ua.skipped, 40);
         assert_eq!(b.top_by_total(3).len(), 3);
-        let text = human(&[b.clone()], 3);
+        let text = human(std::slice::from_ref(&b), 3);
         assert!(text.contains("top 3 processors by total time:"), "{text}");
         let v = Value::from_json_str(&json(&[b], 3)).unwrap();
         let first = &v.as_map().unwrap()["benchmarks"].as_list().unwrap()[0];

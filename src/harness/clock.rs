@@ -24,6 +24,15 @@ impl Clock {
             })
     }
 
+    /// This clock stopped at the current instant (a fixed clock stays as it is), so that two
+    /// runs of one document see the same `_ingest.timestamp`.
+    pub fn frozen(&self) -> Clock {
+        match self {
+            Clock::Real => Clock::Fixed(Utc::now().trunc_subsecs(6)),
+            fixed => fixed.clone(),
+        }
+    }
+
     /// The current `_ingest.timestamp` text.
     pub fn timestamp(&self) -> String {
         match self {

@@ -62,7 +62,7 @@ impl PipelineCoverage {
 /// Coverage of a whole run, by pipeline file (in dataset order, then pipeline id).
 #[derive(Debug, Clone, Default)]
 pub struct CoverageReport {
-    /// The folder file names are relative to (the suite's root).
+    /// The folder file names are relative to (the repository, or the folder holding packages).
     pub root: PathBuf,
     /// One entry per pipeline file.
     pub pipelines: Vec<PipelineCoverage>,
@@ -170,8 +170,18 @@ fn register(
 /// Runs every test input of every dataset again, counting processor runs. Skipped tests and
 /// inputs that do not read are left out (the test report shows them).
 pub fn collect(suite: &Suite, clock: &Clock, resources: &Resources) -> CoverageReport {
+    // File names are relative to the repository root; for elastic-package packages, to the
+    // folder holding the package, so that they start with the package's name (as
+    // elastic-package's do).
+    let root = suite
+        .datasets
+        .first()
+        .and_then(|d| d.package_root.as_ref())
+        .and_then(|r| std::fs::canonicalize(r).ok())
+        .and_then(|r| r.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| suite.root.clone());
     let mut report = CoverageReport {
-        root: suite.root.clone(),
+        root,
         ..CoverageReport::default()
     };
     for ds in &suite.datasets {

@@ -147,7 +147,12 @@ impl Observer for Tracer {
 
     fn processor_done(&mut self, node: &ProcessorNode, status: &Status, doc: &IngestDocument) {
         let now = flatten_doc(doc);
-        let changes = diff(&self.last, &now);
+        let mut changes = diff(&self.last, &now);
+        // The failure metadata is removed by the wrapper once the handlers ran, not by the
+        // processor that runs next.
+        changes.retain(
+            |c| !matches!(c, Change::Removed(p, _) if p.starts_with("_ingest.on_failure_")),
+        );
         self.last = now;
         let (name, error) = status_parts(status);
         if node.type_name == "pipeline"
@@ -270,7 +275,9 @@ pub fn run_observed(
     }
 }
 
-/// Runs one event with a [`Tracer`]; the output is round-tripped through JSON as `run_event`'s is.
+/// Runs one event with a [`Tracer`]. The output is [`super::run_event`]'s for the same event
+/// (the event runs a second time, untraced, under the same frozen clock), so that a verbose run
+/// prints exactly what a plain one does.
 pub fn trace_event(
     set: &PipelineSet,
     entry: &str,
@@ -278,17 +285,12 @@ pub fn trace_event(
     index: Option<&str>,
     clock: &Clock,
 ) -> Traced {
-    let doc = new_document(source, index, clock);
+    let clock = clock.frozen();
+    let doc = new_document(source.clone(), index, &clock);
     let mut tracer = Tracer::new(set, &doc);
-    let result = run_observed(set, entry, doc, &mut tracer).map(|d| match d {
-        None => Value::Null,
-        Some(d) => {
-            let v = Value::Map(d.into_source());
-            Value::from_json_str(&v.to_json()).unwrap_or(v)
-        }
-    });
+    let _ = run_observed(set, entry, doc, &mut tracer);
     Traced {
-        result,
+        result: super::run_event(set, entry, source, index, &clock),
         steps: tracer.steps,
     }
 }

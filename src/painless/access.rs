@@ -3,7 +3,6 @@
 
 use super::ast::{self, Expr, ExprKind, Program, Stmt, StmtKind};
 
-
 /// `Map` methods whose first argument, a string literal, is the only key they touch.
 const KEYED_METHODS: [&str; 5] = ["get", "put", "remove", "containsKey", "getOrDefault"];
 
@@ -164,11 +163,21 @@ mod tests {
     #[test]
     fn named_keys_are_found() {
         assert_eq!(
-            keys("def m = params.get(ctx.a.b); if (m != null) { ctx.c = m; ctx['d'] = 1 } ctx.remove('e'); return ctx?.f;"),
-            Some(vec!["a".into(), "c".into(), "d".into(), "e".into(), "f".into()])
+            keys(
+                "def m = params.get(ctx.a.b); if (m != null) { ctx.c = m; ctx['d'] = 1 } ctx.remove('e'); return ctx?.f;"
+            ),
+            Some(vec![
+                "a".into(),
+                "c".into(),
+                "d".into(),
+                "e".into(),
+                "f".into()
+            ])
         );
         assert_eq!(
-            keys("boolean x(def v) { return v == null } if (x(ctx.a)) { ctx.a.values().removeIf(v -> x(v)) }"),
+            keys(
+                "boolean x(def v) { return v == null } if (x(ctx.a)) { ctx.a.values().removeIf(v -> x(v)) }"
+            ),
             Some(vec!["a".into()])
         );
         assert_eq!(keys("return 1"), Some(vec![]));

@@ -95,6 +95,8 @@ static DEF: Ty = Ty::Def;
 pub struct Interp<'a> {
     functions: &'a [std::sync::Arc<Function>],
     vars: Vec<(&'a str, &'a Ty, V<'a>)>,
+    /// Where the running function's (or lambda's) variables start: those below are hidden.
+    frame: usize,
     loops: u32,
     depth: usize,
     stack_base: usize,
@@ -126,6 +128,7 @@ impl<'a> Interp<'a> {
         Interp {
             functions,
             vars: Vec::with_capacity(16),
+            frame: 0,
             loops: 0,
             depth: 0,
             stack_base: stack_pos(),
@@ -155,7 +158,10 @@ impl<'a> Interp<'a> {
     }
 
     fn lookup(&self, name: &str) -> Option<usize> {
-        self.vars.iter().rposition(|(n, _, _)| *n == name)
+        self.vars[self.frame..]
+            .iter()
+            .rposition(|(n, _, _)| *n == name)
+            .map(|i| i + self.frame)
     }
 
     /// Runs the main body; the value of a final expression statement (or `return`) is returned.
@@ -548,7 +554,7 @@ impl<'a> Interp<'a> {
             ExprKind::IncDec { target, pre, delta } => self.inc_dec(target, *pre, *delta)?,
             ExprKind::Lambda(l) => {
                 // Capture the visible variables by value, as Java's effectively-final captures.
-                let captured = self.vars.clone();
+                let captured = self.vars[self.frame..].to_vec();
                 V::obj(Obj::Func(Func::Lambda(l, captured)))
             }
             ExprKind::FuncRef(r) => {
@@ -591,8 +597,9 @@ impl<'a> Interp<'a> {
                 pos: usize::MAX,
             });
         }
-        // Functions see only their parameters: hide the caller's variables.
-        let saved = std::mem::take(&mut self.vars);
+        // Functions see only their parameters: a new frame hides the caller's variables.
+        let (saved_frame, mark) = (self.frame, self.vars.len());
+        self.frame = mark;
         let mut r = Ok(());
         for ((t, n), a) in f.params.iter().zip(args) {
             match convert(a, t, false) {
@@ -604,7 +611,8 @@ impl<'a> Interp<'a> {
             }
         }
         let out = r.and_then(|_| self.exec_block(&f.body));
-        self.vars = saved;
+        self.vars.truncate(mark);
+        self.frame = saved_frame;
         self.depth -= 1;
         match out? {
             Flow::Return(v) => {
@@ -652,7 +660,10 @@ impl<'a> Interp<'a> {
                         pos: usize::MAX,
                     });
                 }
-                let saved = std::mem::replace(&mut self.vars, captured.clone());
+                // A new frame: the captured variables, then the parameters.
+                let (saved_frame, mark) = (self.frame, self.vars.len());
+                self.frame = mark;
+                self.vars.extend(captured.iter().cloned());
                 let mut r = Ok(());
                 for ((t, n), a) in l.params.iter().zip(args) {
                     match convert(a, t, false) {
@@ -664,7 +675,8 @@ impl<'a> Interp<'a> {
                     }
                 }
                 let out = r.and_then(|_| self.exec_block(&l.body));
-                self.vars = saved;
+                self.vars.truncate(mark);
+                self.frame = saved_frame;
                 self.depth -= 1;
                 match out? {
                     Flow::Return(v) => Ok(v),
