@@ -1,6 +1,8 @@
 //! Data files processors read: GeoIP databases, user-agent regexes. Loaded once, shared.
 
+use indexmap::IndexMap;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +42,62 @@ pub struct Resources {
     /// Folder of `.mmdb` files to use instead of the shipped test databases.
     pub geoip_dir: Option<PathBuf>,
     geoip: Mutex<HashMap<String, Arc<GeoIpReader>>>,
+    geoip_cache: Arc<GeoIpCache>,
+}
+
+/// One decoded GeoIP database record and the network it was found in.
+#[derive(Debug)]
+pub struct GeoIpRecord {
+    /// The record; `None` when the database has no entry for the address.
+    pub record: Option<serde_json::Value>,
+    /// The network (address and prefix length) the record covers.
+    pub network: Option<(IpAddr, u8)>,
+}
+
+/// Elasticsearch's GeoIpCache: decoded lookups keyed by database and address, at most
+/// [`GEOIP_CACHE_SIZE`] entries (the oldest go first).
+#[derive(Debug, Default)]
+pub struct GeoIpCache {
+    entries: Mutex<IndexMap<(String, IpAddr), Arc<GeoIpRecord>>>,
+}
+
+/// Elasticsearch's default `ingest.geoip.cache_size`.
+pub const GEOIP_CACHE_SIZE: usize = 1000;
+
+impl GeoIpCache {
+    /// The cached record for `ip` in `database`, or the one `lookup` produces (then cached).
+    pub fn get_or_insert<E>(
+        &self,
+        database: &str,
+        ip: IpAddr,
+        lookup: impl FnOnce() -> Result<GeoIpRecord, E>,
+    ) -> Result<Arc<GeoIpRecord>, E> {
+        let key = (database.to_string(), ip);
+        if let Some(r) = self.lock().get(&key) {
+            return Ok(r.clone());
+        }
+        let record = Arc::new(lookup()?);
+        let mut entries = self.lock();
+        if entries.len() >= GEOIP_CACHE_SIZE {
+            entries.shift_remove_index(0);
+        }
+        entries.insert(key, record.clone());
+        Ok(record)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, IndexMap<(String, IpAddr), Arc<GeoIpRecord>>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many lookups are cached.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Resources {
@@ -61,6 +119,11 @@ impl Resources {
     pub fn user_agent_regexes(&self, regex_file: &str) -> Option<(&'static str, &'static str)> {
         (regex_file == DEFAULT_USER_AGENT_REGEX_FILE)
             .then_some((USER_AGENT_REGEXES, DEVICE_TYPE_REGEXES))
+    }
+
+    /// The lookup cache shared by all GeoIP processors using these resources.
+    pub fn geoip_cache(&self) -> Arc<GeoIpCache> {
+        self.geoip_cache.clone()
     }
 
     /// The GeoIP database with this file name (`GeoLite2-City.mmdb`, …), loaded once.
@@ -114,5 +177,30 @@ mod tests {
             assert!(r.geoip(bad).is_err(), "{bad}");
         }
         assert!(Resources::new().geoip("GeoLite2-City.mmdb").is_ok());
+    }
+
+    #[test]
+    fn geoip_cache_keeps_the_newest_entries() {
+        let c = GeoIpCache::default();
+        let rec = || {
+            Ok::<_, ()>(GeoIpRecord {
+                record: None,
+                network: None,
+            })
+        };
+        for i in 0..(GEOIP_CACHE_SIZE as u32 + 5) {
+            c.get_or_insert("db", IpAddr::from(i.to_be_bytes()), rec)
+                .unwrap();
+        }
+        assert_eq!(c.len(), GEOIP_CACHE_SIZE);
+        // A cached entry is returned without running the lookup.
+        let last = IpAddr::from((GEOIP_CACHE_SIZE as u32 + 4).to_be_bytes());
+        assert!(c.get_or_insert("db", last, || Err(())).is_ok());
+        // The oldest entry was evicted; another database is another key.
+        assert!(
+            c.get_or_insert("db", IpAddr::from(0u32.to_be_bytes()), || Err(()))
+                .is_err()
+        );
+        assert!(c.get_or_insert("other", last, || Err(())).is_err());
     }
 }

@@ -487,7 +487,82 @@ fn newline(out: &mut String, indent: Option<usize>, level: usize) {
     }
 }
 
+/// A container [`write_json`] is in the middle of: the entries still to write, and its level.
+enum Open<'a> {
+    List(std::slice::Iter<'a, Value>, usize),
+    Map(std::vec::IntoIter<(&'a String, &'a Value)>, usize),
+}
+
+/// Writes JSON without recursion (documents may nest arbitrarily deep): containers being written
+/// wait on an explicit stack.
 fn write_json(v: &Value, out: &mut String, indent: Option<usize>, level: usize, sort: bool) {
+    let mut stack: Vec<Open> = Vec::new();
+    let mut next = Some((v, level));
+    loop {
+        if let Some((v, level)) = next.take() {
+            match v {
+                Value::List(l) if !l.is_empty() => {
+                    out.push('[');
+                    stack.push(Open::List(l.iter(), level));
+                }
+                Value::Map(m) if !m.is_empty() => {
+                    out.push('{');
+                    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                    if sort {
+                        entries.sort_by(|a, b| a.0.cmp(b.0));
+                    }
+                    stack.push(Open::Map(entries.into_iter(), level));
+                }
+                other => write_json_scalar(other, out),
+            }
+        }
+        // Find the next value to write, closing the containers that are done.
+        let Some(top) = stack.last_mut() else {
+            return;
+        };
+        match top {
+            Open::List(it, level) => {
+                // Right after '[' nothing has been written yet: no comma.
+                match it.next() {
+                    Some(x) => {
+                        if !out.ends_with('[') {
+                            out.push(',');
+                        }
+                        newline(out, indent, *level + 1);
+                        next = Some((x, *level + 1));
+                    }
+                    None => {
+                        newline(out, indent, *level);
+                        out.push(']');
+                        stack.pop();
+                    }
+                }
+            }
+            Open::Map(it, level) => match it.next() {
+                Some((k, x)) => {
+                    if !out.ends_with('{') {
+                        out.push(',');
+                    }
+                    newline(out, indent, *level + 1);
+                    write_json_string(k, out);
+                    out.push(':');
+                    if indent.is_some() {
+                        out.push(' ');
+                    }
+                    next = Some((x, *level + 1));
+                }
+                None => {
+                    newline(out, indent, *level);
+                    out.push('}');
+                    stack.pop();
+                }
+            },
+        }
+    }
+}
+
+/// Writes a scalar, or an empty list or map.
+fn write_json_scalar(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -503,47 +578,8 @@ fn write_json(v: &Value, out: &mut String, indent: Option<usize>, level: usize, 
             write_json_string(&v.to_java_string(), out);
         }
         Value::String(s) => write_json_string(s, out),
-        Value::List(l) => {
-            if l.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push('[');
-            for (i, x) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, indent, level + 1);
-                write_json(x, out, indent, level + 1, sort);
-            }
-            newline(out, indent, level);
-            out.push(']');
-        }
-        Value::Map(m) => {
-            if m.is_empty() {
-                out.push_str("{}");
-                return;
-            }
-            out.push('{');
-            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            if sort {
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-            }
-            for (i, (k, x)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, indent, level + 1);
-                write_json_string(k, out);
-                out.push(':');
-                if indent.is_some() {
-                    out.push(' ');
-                }
-                write_json(x, out, indent, level + 1, sort);
-            }
-            newline(out, indent, level);
-            out.push('}');
-        }
+        Value::List(_) => out.push_str("[]"),
+        Value::Map(_) => out.push_str("{}"),
     }
 }
 

@@ -97,26 +97,58 @@ impl ColorWhen {
     }
 }
 
-/// Parses the arguments, runs the command, and returns its exit code.
+/// Stack size of the thread that does the work and of rayon's workers.
+pub const WORK_STACK_SIZE: usize = crate::harness::run::THREAD_STACK_SIZE;
+
+/// Parses the arguments, runs the command, and returns its exit code. The work runs on a thread
+/// with a [`WORK_STACK_SIZE`] stack.
 pub fn main() -> ExitCode {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORK_STACK_SIZE)
+        .build_global();
+    let worker = std::thread::Builder::new()
+        .name("pipette".into())
+        .stack_size(WORK_STACK_SIZE)
+        .spawn(run_cli);
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        // A panic has already printed its message.
+        Ok(Err(_)) => ExitCode::from(101),
+        // No thread could be started: run here, with the default stack.
+        Err(_) => ExitCode::from(run_cli()),
+    }
+}
+
+/// On SIGINT/SIGTERM, removes the temporary files of goldens being written, then exits with
+/// 130 (the shell's code for an interrupt); goldens stay old or new, never partial.
+fn install_signal_cleanup() {
+    let _ = ctrlc::set_handler(|| {
+        crate::harness::golden::abandon_writes();
+        std::process::exit(130);
+    });
+}
+
+fn run_cli() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            return code;
         }
     };
+    if matches!(&cli.command, Command::Test(t) if t.generate) {
+        install_signal_cleanup();
+    }
     let resources = pipette_resources(&cli);
-    let code = match &cli.command {
+    match &cli.command {
         Command::Test(args) => test::execute(args, &cli, &resources),
         Command::Run(args) => run::execute(args, &cli, &resources),
         Command::Fields(args) => fields::execute(args, &cli),
         Command::Completions(args) => completions::execute(args),
         Command::Simulate(args) => simulate::execute(args, &resources),
         Command::Bench(args) => bench::execute(args, &resources),
-    };
-    ExitCode::from(code)
+    }
 }
 
 fn pipette_resources(cli: &Cli) -> crate::Resources {

@@ -5,7 +5,9 @@ use super::HarnessError;
 use super::input::json_kind;
 use crate::value::{Map, Value};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Suffix of golden files (`test-x.log` → `test-x.log-expected.json`).
 pub const EXPECTED_SUFFIX: &str = "-expected.json";
@@ -105,7 +107,36 @@ pub fn read_expected(path: &Path) -> Result<Vec<Value>, HarnessError> {
     }
 }
 
+/// Temporary files being written right now, so a signal handler can remove them
+/// ([`abandon_writes`]).
+static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Unregisters an in-flight temporary file when the write finishes, however it finishes.
+struct InFlight(PathBuf);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut g = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = g.iter().position(|p| *p == self.0) {
+            g.swap_remove(i);
+        }
+    }
+}
+
+/// Removes the temporary files of writes in progress and blocks any further [`write_atomic`];
+/// for signal handlers, just before the process exits (goldens stay old or new, never partial).
+pub fn abandon_writes() {
+    let g = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    for p in g.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+    // Keep the lock: writers now block instead of creating new temporary files.
+    std::mem::forget(g);
+}
+
 /// Writes a file atomically: a temporary file in the same folder, then a rename over the target.
+/// The file keeps the old file's permissions; a new one gets 0644 (less the umask), as Go's
+/// `os.WriteFile(path, data, 0644)` gives it.
 pub fn write_atomic(path: &Path, contents: &str) -> Result<(), HarnessError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -113,11 +144,27 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<(), HarnessError> {
     };
     let fail = |e: std::io::Error| HarnessError::input(path, format!("cannot write: {e}"));
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pipette-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let old_perms = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.permissions());
+    // Declared first so that it is dropped last, after the temporary file is gone.
+    let _registered;
+    let mut tmp = {
+        let mut g = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        let tmp = tempfile::Builder::new()
+            .prefix(".pipette-")
+            .suffix(".tmp")
+            .permissions(std::fs::Permissions::from_mode(0o644))
+            .tempfile_in(dir)
+            .map_err(fail)?;
+        g.push(tmp.path().to_path_buf());
+        _registered = InFlight(tmp.path().to_path_buf());
+        tmp
+    };
+    if let Some(p) = old_perms {
+        tmp.as_file().set_permissions(p).map_err(fail)?;
+    }
     tmp.write_all(contents.as_bytes()).map_err(fail)?;
     tmp.flush().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;

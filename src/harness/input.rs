@@ -12,10 +12,10 @@ use std::path::Path;
 pub fn read_events(input: &Path, config: &TestConfig) -> Result<Vec<Map>, HarnessError> {
     let bytes = std::fs::read(input)
         .map_err(|e| HarnessError::input(input, format!("cannot read: {e}")))?;
-    let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let mut events = match ext {
-        "json" => json_events(&bytes).map_err(|e| HarnessError::input(input, e))?,
-        "log" => log_lines(
+    let ext = go_ext(input);
+    let mut events = match ext.as_str() {
+        ".json" => json_events(&bytes).map_err(|e| HarnessError::input(input, e))?,
+        ".log" => log_lines(
             &String::from_utf8_lossy(&bytes),
             config.first_line_pattern.as_ref(),
         )
@@ -25,7 +25,7 @@ pub fn read_events(input: &Path, config: &TestConfig) -> Result<Vec<Map>, Harnes
         other => {
             return Err(HarnessError::input(
                 input,
-                format!("unsupported extension for test case file (ext: .{other})"),
+                format!("unsupported extension for test case file (ext: {other})"),
             ));
         }
     };
@@ -41,6 +41,17 @@ pub fn read_events(input: &Path, config: &TestConfig) -> Result<Vec<Map>, Harnes
         sort_keys(ev);
     }
     Ok(events)
+}
+
+/// Go's `filepath.Ext`: the file name's suffix from its last dot (dot included), else "".
+fn go_ext(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.rfind('.')
+        .map(|i| name[i..].to_string())
+        .unwrap_or_default()
 }
 
 /// `{"message": line}`.
@@ -127,23 +138,26 @@ pub fn log_lines(text: &str, first_line: Option<&Regex>) -> Vec<String> {
 
 /// libbeat's `MapStr.Put`: a literal key if present, else dotted walking, creating objects.
 pub fn put_dotted(m: &mut Map, key: &str, value: Value) -> Result<(), String> {
-    if m.contains_key(key) {
-        m.insert(key.to_string(), value);
-        return Ok(());
-    }
-    match key.split_once('.') {
-        None => {
+    let mut m = m;
+    let mut key = key;
+    loop {
+        if m.contains_key(key) {
             m.insert(key.to_string(), value);
-            Ok(())
+            return Ok(());
         }
-        Some((head, rest)) => {
-            let child = m
-                .entry(head.to_string())
-                .or_insert_with(|| Value::Map(Map::new()));
-            match child {
-                Value::Map(cm) => put_dotted(cm, rest, value),
-                other => Err(format!("expected map but type is {}", go_type(other))),
+        let Some((head, rest)) = key.split_once('.') else {
+            m.insert(key.to_string(), value);
+            return Ok(());
+        };
+        let child = m
+            .entry(head.to_string())
+            .or_insert_with(|| Value::Map(Map::new()));
+        match child {
+            Value::Map(cm) => {
+                m = cm;
+                key = rest;
             }
+            other => return Err(format!("expected map but type is {}", go_type(other))),
         }
     }
 }
@@ -160,19 +174,19 @@ pub fn go_type(v: &Value) -> &'static str {
     }
 }
 
-/// Sorts object keys at every level.
+/// Sorts object keys at every level (iteratively: documents may nest arbitrarily deep).
 pub fn sort_keys(m: &mut Map) {
     m.sort_unstable_keys();
-    for v in m.values_mut() {
-        sort_value(v);
-    }
-}
-
-fn sort_value(v: &mut Value) {
-    match v {
-        Value::Map(m) => sort_keys(m),
-        Value::List(l) => l.iter_mut().for_each(sort_value),
-        _ => {}
+    let mut stack: Vec<&mut Value> = m.values_mut().collect();
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Map(m) => {
+                m.sort_unstable_keys();
+                stack.extend(m.values_mut());
+            }
+            Value::List(l) => stack.extend(l.iter_mut()),
+            _ => {}
+        }
     }
 }
 

@@ -21,6 +21,10 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Stack size of the threads that run pipelines: deep (but legitimate) documents and scripts
+/// need more than the default 8 MB / 2 MB. Only the pages actually touched use memory.
+pub const THREAD_STACK_SIZE: usize = 256 << 20;
+
 /// Options of a test run.
 #[derive(Debug, Clone, Default)]
 pub struct TestOptions {
@@ -68,15 +72,14 @@ pub fn run_suite_with_progress(
             })
             .collect()
     };
-    let per_dataset = match opts.jobs {
-        Some(n) => match rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-        {
-            Ok(pool) => pool.install(run_all),
-            Err(_) => run_all(),
-        },
-        None => run_all(),
+    // Our own pool, for its big stacks (rayon's default is 2 MB, too little for deep documents).
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(THREAD_STACK_SIZE);
+    if let Some(n) = opts.jobs {
+        pool = pool.num_threads(n.max(1));
+    }
+    let per_dataset = match pool.build() {
+        Ok(pool) => pool.install(run_all),
+        Err(_) => run_all(),
     };
     let mut report = RunReport {
         fail_on_uncovered: opts.fail_on_uncovered,

@@ -150,6 +150,158 @@ fn expr(e: &Expr, keys: &mut Vec<String>) -> Option<()> {
     }
 }
 
+/// The top-level `ctx` keys the program may change in place: assigned (`ctx.a = …`,
+/// `ctx.a.b += …`), removed or put (`ctx.remove('a')`), used as the receiver of a method call
+/// (`ctx.a.b.add(…)`), or passed to a script function. The other named keys are only read by
+/// their syntax, so a run may first try them as borrowed read-only views (any write to such a
+/// view makes the run start over with converted values; see `Script::execute`).
+pub fn written_keys(program: &Program) -> Vec<String> {
+    let mut keys = Vec::new();
+    for f in &program.functions {
+        walk_stmts(&f.body, &mut keys);
+    }
+    walk_stmts(&program.body, &mut keys);
+    keys
+}
+
+/// The top-level key an access chain starts from: `ctx.a`, `ctx['a']`, `ctx.get('a')`, then
+/// fields, indexes and casts.
+fn root_key(e: &Expr) -> Option<&str> {
+    use ExprKind::*;
+    match &e.kind {
+        Field { obj, name, .. } if is_ctx(obj) => Some(name),
+        Index { obj, idx } if is_ctx(obj) => match &idx.kind {
+            Str(k) => Some(k),
+            _ => None,
+        },
+        Call {
+            obj, name, args, ..
+        } if is_ctx(obj) && name == "get" => match args.first().map(|a| &a.kind) {
+            Some(Str(k)) => Some(k),
+            _ => None,
+        },
+        Field { obj, .. } | Index { obj, .. } | Cast(_, obj) => root_key(obj),
+        _ => None,
+    }
+}
+
+fn walk_stmts(body: &[Stmt], keys: &mut Vec<String>) {
+    for s in body {
+        walk_stmt(s, keys);
+    }
+}
+
+fn walk_stmt(s: &Stmt, keys: &mut Vec<String>) {
+    use StmtKind::*;
+    let mut e = |x: &ast::Expr| walk(x, keys);
+    match &s.kind {
+        StmtKind::Expr(x) | Throw(x) => e(x),
+        Decl(_, vars) => vars.iter().filter_map(|(_, x)| x.as_ref()).for_each(e),
+        If(c, a, b) => {
+            e(c);
+            walk_stmts(a, keys);
+            if let Some(b) = b {
+                walk_stmts(b, keys);
+            }
+        }
+        While(c, b) | DoWhile(b, c) | Each(_, _, c, b) => {
+            e(c);
+            walk_stmts(b, keys);
+        }
+        For(init, c, step, b) => {
+            if let Some(i) = init {
+                walk_stmt(i, keys);
+            }
+            for x in [c, step].into_iter().flatten() {
+                walk(x, keys);
+            }
+            walk_stmts(b, keys);
+        }
+        Block(b) => walk_stmts(b, keys),
+        Return(x) => {
+            if let Some(x) = x {
+                e(x);
+            }
+        }
+        Try(b, catches) => {
+            walk_stmts(b, keys);
+            for c in catches {
+                walk_stmts(&c.body, keys);
+            }
+        }
+        Break | Continue => {}
+    }
+}
+
+fn mark(e: &Expr, keys: &mut Vec<String>) {
+    if let Some(k) = root_key(e) {
+        add(keys, k);
+    }
+}
+
+fn walk(e: &Expr, keys: &mut Vec<String>) {
+    use ExprKind::*;
+    match &e.kind {
+        Assign { target, value, .. } => {
+            mark(target, keys);
+            walk(target, keys);
+            walk(value, keys);
+        }
+        IncDec { target, .. } => {
+            mark(target, keys);
+            walk(target, keys);
+        }
+        Call {
+            obj, name, args, ..
+        } => {
+            if is_ctx(obj) {
+                if let (Some(Str(k)), true) = (
+                    args.first().map(|a| &a.kind),
+                    matches!(name.as_str(), "remove" | "put"),
+                ) {
+                    add(keys, k);
+                }
+            } else {
+                mark(obj, keys);
+            }
+            walk(obj, keys);
+            args.iter().for_each(|a| walk(a, keys));
+        }
+        LocalCall(_, args) => {
+            for a in args {
+                mark(a, keys);
+                walk(a, keys);
+            }
+        }
+        Null | Bool(_) | Int(_) | Long(_) | Float(_) | Double(_) | Str(_) | Regex(_) => {}
+        Var(_) | StaticField(..) => {}
+        ListInit(l) | New(_, l) | NewArray(_, l) | NewArrayInit(_, l) | StaticCall(_, _, l) => {
+            l.iter().for_each(|a| walk(a, keys))
+        }
+        MapInit(pairs) => pairs.iter().for_each(|(k, v)| {
+            walk(k, keys);
+            walk(v, keys);
+        }),
+        Field { obj, .. } => walk(obj, keys),
+        Index { obj, idx } => {
+            walk(obj, keys);
+            walk(idx, keys);
+        }
+        Unary(_, a) | InstanceOf(a, _) | Cast(_, a) => walk(a, keys),
+        Binary(_, a, b) | And(a, b) | Or(a, b) | Elvis(a, b) => {
+            walk(a, keys);
+            walk(b, keys);
+        }
+        Cond(a, b, c) => {
+            walk(a, keys);
+            walk(b, keys);
+            walk(c, keys);
+        }
+        ExprKind::Lambda(l) => walk_stmts(&l.body, keys),
+        ExprKind::FuncRef(_) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +333,24 @@ mod tests {
             Some(vec!["a".into()])
         );
         assert_eq!(keys("return 1"), Some(vec![]));
+    }
+
+    fn written(src: &str) -> Vec<String> {
+        let toks = super::super::lex::lex(src).unwrap();
+        let program = super::super::parse::parse(&toks, &["ctx", "params"]).unwrap();
+        written_keys(&program)
+    }
+
+    #[test]
+    fn written_keys_are_found() {
+        assert_eq!(
+            written(
+                "boolean z(def v) { return v == null } def m = params.get(ctx.a.b.c); if (m != null) { ctx.d.e = new ArrayList(m.x) } \
+                 ctx['f'].g++; ctx.h.i.add(1); ((Map) ctx.j).clear(); ctx.remove('k'); \
+                 boolean z(def v) { return v == null } z(ctx.l.m); return ctx.get('n').o == ctx.p"
+            ),
+            vec!["d", "f", "h", "j", "k", "l"]
+        );
     }
 
     #[test]

@@ -1225,7 +1225,10 @@ pub fn call_static<'a>(
             V::Array(l) => V::Str(Rc::from(V::new_list(l.borrow().clone()).to_java_string())),
             other => V::Str(Rc::from(other.to_java_string())),
         },
-        ("Objects", "equals") => V::Bool(java_equals(&a0, &a1)),
+        ("Objects", "equals") => V::Bool(
+            it.wrapper_equals(&a0, &a1)
+                .unwrap_or_else(|| java_equals(&a0, &a1)),
+        ),
         ("Objects", "isNull") => V::Bool(a0.is_null()),
         ("Objects", "nonNull") => V::Bool(!a0.is_null()),
         ("Objects", "toString") => {
@@ -1505,7 +1508,10 @@ pub fn call_method<'a>(
     let argc = args.len();
     // Methods every object has.
     match (name, argc) {
-        ("equals", 1) => return Ok(V::Bool(java_equals(&recv, &args[0]))),
+        ("equals", 1) => {
+            let eq = it.wrapper_equals(&recv, &args[0]);
+            return Ok(V::Bool(eq.unwrap_or_else(|| java_equals(&recv, &args[0]))));
+        }
         ("toString", 0) => return Ok(V::Str(Rc::from(recv.to_java_string()))),
         ("hashCode", 0) => return Ok(V::Int(super::value::java_hash_code(&recv))),
         _ => {}
@@ -2249,12 +2255,17 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
             // the map's order, not its entries' hash order).
             let m = match recv {
                 V::Map(m) => m.clone(),
-                _ => Rc::new(RefCell::new(
-                    recv.map_entries()
-                        .into_iter()
-                        .map(|(k, v)| (K(k), v))
-                        .collect(),
-                )),
+                _ => {
+                    // Changes through the snapshot would be lost: a run over borrowed views
+                    // starts over.
+                    super::interp::note_borrowed_escape();
+                    Rc::new(RefCell::new(
+                        recv.map_entries()
+                            .into_iter()
+                            .map(|(k, v)| (K(k), v))
+                            .collect(),
+                    ))
+                }
             };
             return Ok(V::View(m, kind));
         }

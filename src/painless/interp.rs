@@ -114,8 +114,38 @@ fn cannot_access(name: &str) -> Exc {
     ))
 }
 
-/// Error for a write to a read-only (conditional) document view.
+thread_local! {
+    /// Set while a script runs over borrowed views of some ctx keys (see `Script::execute`).
+    static BORROWED_RUN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set when such a run tried to change a borrowed view: the run must start over.
+    static BORROWED_WRITE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Starts (`true`) or ends a run over borrowed views; returns whether the run tried to write.
+pub fn borrowed_run(on: bool) -> bool {
+    BORROWED_RUN.with(|r| r.set(on));
+    BORROWED_WRITE.with(|w| w.replace(false))
+}
+
+/// Records that a run over borrowed views reached something it could change through a copy
+/// (a snapshot view of a document map): the run must start over with converted values.
+pub fn note_borrowed_escape() {
+    if BORROWED_RUN.with(|r| r.get()) {
+        BORROWED_WRITE.with(|w| w.set(true));
+    }
+}
+
+/// Error for a write to a read-only (conditional) document view. During a run over borrowed
+/// views it is an uncatchable error instead, and the run starts over with converted values.
 pub fn read_only() -> Exc {
+    if BORROWED_RUN.with(|r| r.get()) {
+        BORROWED_WRITE.with(|w| w.set(true));
+        return Exc::Fatal {
+            class: "UnsupportedOperationException",
+            msg: "write to a borrowed document view".into(),
+            pos: usize::MAX,
+        };
+    }
     Exc::new(
         "UnsupportedOperationException",
         "Mutating ingest documents in conditionals is not supported",
@@ -408,6 +438,27 @@ impl<'a> Interp<'a> {
         }
     }
 
+    /// `a.equals(b)` when `a` is a map or list of the document read by a condition: Elasticsearch
+    /// hands those out in fresh UnmodifiableIngestData / UnmodifiableIngestList wrappers, which
+    /// keep Object's identity `equals` (so two reads of equal maps differ). None otherwise
+    /// (scripts, and `params`, whose maps compare by content).
+    pub fn wrapper_equals(&self, a: &V<'a>, b: &V<'a>) -> Option<bool> {
+        if !matches!(self.ctx, V::DocMap(_)) || !matches!(a, V::DocMap(_) | V::DocList(_)) {
+            return None;
+        }
+        let params = self.vars.iter().find(|(n, _, _)| *n == "params");
+        if let Some((_, _, V::DocMap(p))) = params
+            && super::value::doc_within(p, a)
+        {
+            return None;
+        }
+        Some(match (a, b) {
+            (V::DocMap(x), V::DocMap(y)) => std::ptr::eq(*x, *y),
+            (V::DocList(x), V::DocList(y)) => std::ptr::eq(*x, *y),
+            _ => false,
+        })
+    }
+
     fn cond(&mut self, e: &'a Expr) -> Res<bool> {
         match self.eval(e)? {
             V::Bool(b) => Ok(b),
@@ -527,7 +578,11 @@ impl<'a> Interp<'a> {
             ExprKind::Binary(op, l, r) => {
                 let a = self.eval(l)?;
                 let b = self.eval(r)?;
-                binary(*op, a, b)?
+                match (op, self.wrapper_equals(&a, &b)) {
+                    (BinOp::Eq, Some(eq)) => V::Bool(eq),
+                    (BinOp::Ne, Some(eq)) => V::Bool(!eq),
+                    _ => binary(*op, a, b)?,
+                }
             }
             ExprKind::And(l, r) => V::Bool(self.cond(l)? && self.cond(r)?),
             ExprKind::Or(l, r) => V::Bool(self.cond(l)? || self.cond(r)?),

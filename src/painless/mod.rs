@@ -50,6 +50,9 @@ pub struct Script {
     params: Map,
     /// The top-level ctx keys the script can reach (`None`: any), converted per run.
     ctx_keys: Option<Vec<String>>,
+    /// The reachable keys the script's syntax may change in place; the others are first tried
+    /// as borrowed read-only views.
+    written_keys: Vec<String>,
 }
 
 // The program holds only Send + Sync data (Arc, String, compiled regexes).
@@ -112,12 +115,14 @@ impl Script {
         statements.sort_unstable();
         statements.dedup();
         let ctx_keys = access::ctx_keys(&program);
+        let written_keys = access::written_keys(&program);
         Ok(Script {
             source: source.to_string(),
             program,
             statements,
             params,
             ctx_keys,
+            written_keys,
         })
     }
 
@@ -215,6 +220,40 @@ impl Script {
     /// Runs the script over the document's ctx (source and metadata), which it may change.
     /// `pipeline` names the running pipeline for Elasticsearch's serialization error.
     pub fn execute(&self, doc: &mut IngestDocument, pipeline: &str) -> Result<(), IngestError> {
+        // Reachable keys holding objects or arrays that the script's syntax only reads are first
+        // lent to the run as read-only views; if the run tries to change one anyway, it starts
+        // over with every reachable key converted (a run has no effect outside its ctx copy).
+        if let Some(keys) = &self.ctx_keys {
+            let lent: Vec<&str> = keys
+                .iter()
+                .filter(|k| !self.written_keys.contains(k))
+                .filter(|k| {
+                    matches!(
+                        doc.ctx.get(k.as_str()),
+                        Some(Value::Map(_) | Value::List(_))
+                    )
+                })
+                .map(String::as_str)
+                .collect();
+            if !lent.is_empty() {
+                interp::borrowed_run(true);
+                let outcome = self.run(doc, pipeline, &lent);
+                if !interp::borrowed_run(false) {
+                    return outcome;
+                }
+                eprintln!("DEBUG retry {:?}", lent);
+            }
+        }
+        self.run(doc, pipeline, &[])
+    }
+
+    /// One run; `lent` keys are given as borrowed views and keep their document values.
+    fn run(
+        &self,
+        doc: &mut IngestDocument,
+        pipeline: &str,
+        lent: &[&str],
+    ) -> Result<(), IngestError> {
         // Keys the script cannot reach keep their place as null stand-ins, and their values are
         // moved back afterwards: the order of keys is the interpreter map's either way.
         let reached = |k: &str| {
@@ -222,51 +261,94 @@ impl Script {
                 .as_ref()
                 .is_none_or(|keys| keys.iter().any(|x| x == k))
         };
-        let ctx = V::new_map(
-            doc.ctx
+        // The new ctx: (key, value), `None` where the document's value stays.
+        let converted: Result<Vec<(String, Option<Value>)>, String> = {
+            let ctx = V::new_map(
+                doc.ctx
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = if lent.contains(&k.as_str()) {
+                            value::from_doc(v)
+                        } else if reached(k) {
+                            value::from_value(v)
+                        } else {
+                            V::Null
+                        };
+                        (value::K::str(k), v)
+                    })
+                    .collect(),
+            );
+            let result = {
+                let mut it = Interp::new(&self.program.functions);
+                it.ctx = ctx.clone();
+                it.now_text = ingest_timestamp(doc);
+                it.global("ctx", ctx.clone());
+                it.global("params", V::DocMap(&self.params));
+                it.run_main(&self.program.body).map(|_| ())
+            };
+            if let Err(e) = result {
+                if let V::Map(m) = &ctx {
+                    m.borrow_mut().clear();
+                }
+                return Err(self.runtime_error(e));
+            }
+            let V::Map(top) = &ctx else {
+                return Ok(());
+            };
+            let parent = std::rc::Rc::as_ptr(top) as usize;
+            let entries = top.borrow();
+            let out: Result<Vec<(String, Option<Value>)>, String> = entries
                 .iter()
                 .map(|(k, v)| {
-                    let v = if reached(k) {
-                        value::from_value(v)
+                    let key = k.0.to_java_string();
+                    let original = doc.ctx.get(&key);
+                    let keep = if self.ctx_keys.is_some() && !reached(&key) {
+                        true
                     } else {
-                        V::Null
-                    };
-                    (value::K::str(k), v)
-                })
-                .collect(),
-        );
-        let result = {
-            let mut it = Interp::new(&self.program.functions);
-            it.ctx = ctx.clone();
-            it.now_text = ingest_timestamp(doc);
-            it.global("ctx", ctx.clone());
-            it.global("params", V::DocMap(&self.params));
-            it.run_main(&self.program.body).map(|_| ())
-        };
-        result.map_err(|e| self.runtime_error(e))?;
-        match ctx.to_value() {
-            Ok(Value::Map(mut m)) => {
-                if self.ctx_keys.is_some() {
-                    for (k, v) in m.iter_mut() {
-                        if !reached(k)
-                            && let Some(original) = doc.ctx.get_mut(k)
-                        {
-                            *v = std::mem::take(original);
+                        match (v, original) {
+                            (V::DocMap(a), Some(Value::Map(b))) => std::ptr::eq(*a, b),
+                            (V::DocList(a), Some(Value::List(b))) => {
+                                std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()
+                            }
+                            _ => false,
                         }
-                    }
+                    };
+                    let v = if keep {
+                        None
+                    } else {
+                        Some(v.to_value_under(parent)?)
+                    };
+                    Ok((key, v))
+                })
+                .collect();
+            drop(entries);
+            if out.is_err() {
+                // The document refers to itself: break the cycle so the maps can be freed.
+                top.borrow_mut().clear();
+            }
+            out
+        };
+        match converted {
+            Ok(entries) => {
+                let mut m = Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let v = v.unwrap_or_else(|| {
+                        doc.ctx.get_mut(&k).map(std::mem::take).unwrap_or_default()
+                    });
+                    m.insert(k, v);
                 }
                 doc.ctx = m;
                 Ok(())
             }
-            Ok(_) => Ok(()),
-            Err(_) => {
-                // The document refers to itself: break the cycle so the maps can be freed.
-                if let V::Map(m) = &ctx {
-                    m.borrow_mut().clear();
-                }
-                let mut e = IngestError::illegal_argument(format!(
-                    "Failed to generate the source document for ingest pipeline [{pipeline}]"
-                ));
+            Err(msg) => {
+                // A Java array in ctx: `_simulate` fails the document when it copies the result.
+                let mut e = if msg.starts_with("unexpected value type") {
+                    IngestError::illegal_argument(msg)
+                } else {
+                    IngestError::illegal_argument(format!(
+                        "Failed to generate the source document for ingest pipeline [{pipeline}]"
+                    ))
+                };
                 e.fatal = true;
                 Err(e)
             }

@@ -312,7 +312,7 @@ fn strings() {
         r#"{"s":"a😀","n":3}"#,
     );
     give(
-        "ctx.p = ctx.s.splitOnToken(','); ctx.q = ctx.s.split(',')",
+        "ctx.p = Arrays.asList(ctx.s.splitOnToken(',')); ctx.q = Arrays.asList(ctx.s.split(','))",
         r#"{"s":"a,b,,"}"#,
         r#"{"s":"a,b,,","p":["a","b","",""],"q":["a","b"]}"#,
     );
@@ -411,7 +411,7 @@ fn collections() {
         r#"{"l":[1,2,3],"x":[20,30]}"#,
     );
     give(
-        "String[] a = new String[2]; a[0] = 'x'; ctx.n = a.length; ctx.a = a",
+        "String[] a = new String[2]; a[0] = 'x'; ctx.n = a.length; ctx.a = Arrays.asList(a)",
         "{}",
         r#"{"n":2,"a":["x",null]}"#,
     );
@@ -710,5 +710,58 @@ fn ingest_script_api() {
          ctx.u = Processors.uriParts('http://www.example.com/index.html').domain",
         "{}",
         r#"{"c":"1:hTSGlFQnR58UCk+NfKRZzA32dPg=","u":"www.example.com"}"#,
+    );
+}
+
+#[test]
+fn conditions_compare_document_maps_by_identity() {
+    // Conditions see ctx's maps and lists through wrappers with Object's identity equals.
+    let two = r#"{"a":{"x":1},"b":{"x":1},"l":[1],"m":[1]}"#;
+    cond("ctx.a == ctx.b", two, false);
+    cond("ctx.a != ctx.b", two, true);
+    cond("ctx.l == ctx.m", two, false);
+    cond("ctx.a.equals(ctx.b)", two, false);
+    cond("Objects.equals(ctx.a, ctx.b)", two, false);
+    cond("def m = ctx.a; m == m", two, true);
+    cond("ctx.a.x == ctx.b.x", two, true);
+    cond("ctx.a == null", two, false);
+    // A fresh map on the left compares contents (HashMap.equals).
+    cond("['x': 1] == ctx.a", two, true);
+    // params maps are not wrapped: contents.
+    let v = Value::from_json_str(
+        r#"{"source":"params.p == params.q","params":{"p":{"x":1},"q":{"x":1}}}"#,
+    )
+    .unwrap();
+    assert!(
+        Condition::from_config(&v)
+            .unwrap()
+            .eval(&doc("{}"))
+            .unwrap()
+    );
+    // Scripts see plain HashMaps and ArrayLists: contents.
+    give(
+        "ctx.e = ctx.a == ctx.b",
+        r#"{"a":{"x":1},"b":{"x":1}}"#,
+        r#"{"a":{"x":1},"b":{"x":1},"e":true}"#,
+    );
+}
+
+#[test]
+fn java_arrays_in_ctx_fail_the_document() {
+    // IngestDocument.deepCopy (run by _simulate on the result) rejects Java arrays.
+    let s = Script::compile("ctx.a = 'x y'.splitOnToken(' ')", Map::new()).unwrap();
+    let mut d = doc("{}");
+    let e = s.execute(&mut d, "p").expect_err("a String[] in ctx");
+    assert_eq!(e.kind, "illegal_argument_exception");
+    assert_eq!(
+        e.reason,
+        "unexpected value type [class [Ljava.lang.String;]"
+    );
+    assert!(e.fatal, "on_failure does not see it");
+    // Converted to a list, or kept only in a local variable, it is fine.
+    give(
+        "def p = 'x y'.splitOnToken(' '); ctx.a = Arrays.asList(p); ctx.n = p.length",
+        "{}",
+        r#"{"a":["x","y"],"n":2}"#,
     );
 }

@@ -509,6 +509,13 @@ impl<'a> V<'a> {
         self.to_value_in(&mut stack)
     }
 
+    /// As [`V::to_value`], for a value held by the container whose address is `parent`
+    /// (cycles back to it and the depth limit count as if converting from the container).
+    pub fn to_value_under(&self, parent: usize) -> Result<Value, String> {
+        let mut stack = vec![parent];
+        self.to_value_in(&mut stack)
+    }
+
     fn to_value_in(&self, stack: &mut Vec<usize>) -> Result<Value, String> {
         let guard = |p: usize, stack: &mut Vec<usize>| {
             if stack.contains(&p) || stack.len() > 200 {
@@ -529,6 +536,12 @@ impl<'a> V<'a> {
             V::Float(f) => Value::Float(*f),
             V::Double(d) => Value::Double(*d),
             V::Str(s) => Value::String(s.to_string()),
+            V::Array(l) if !kept_array(&l.borrow()) => {
+                return Err(format!(
+                    "unexpected value type [class {}]",
+                    array_class(&l.borrow())
+                ));
+            }
             V::List(l) | V::Array(l) => {
                 guard(Rc::as_ptr(l) as usize, stack)?;
                 let r = l
@@ -589,6 +602,28 @@ impl<'a> V<'a> {
     }
 }
 
+/// True for the arrays `IngestDocument.deepCopy` accepts (`byte[]`, `double[]`): any other Java
+/// array in ctx makes `_simulate` fail the document when it copies the result.
+fn kept_array(items: &[V<'_>]) -> bool {
+    !items.is_empty()
+        && (items.iter().all(|v| matches!(v, V::Byte(_)))
+            || items.iter().all(|v| matches!(v, V::Double(_))))
+}
+
+/// The JVM class name of an array, from its elements (the element type is not tracked).
+pub fn array_class(items: &[V<'_>]) -> &'static str {
+    match items.iter().find(|v| !v.is_null()) {
+        Some(V::Str(_)) => "[Ljava.lang.String;",
+        Some(V::Char(_)) => "[C",
+        Some(V::Int(_)) => "[I",
+        Some(V::Long(_)) => "[J",
+        Some(V::Bool(_)) => "[Z",
+        Some(V::Short(_)) => "[S",
+        Some(V::Float(_)) => "[F",
+        _ => "[Ljava.lang.Object;",
+    }
+}
+
 /// A document value as an interpreter value: containers stay borrowed (read-only).
 pub fn from_doc(v: &Value) -> V<'_> {
     match v {
@@ -602,6 +637,21 @@ pub fn from_doc(v: &Value) -> V<'_> {
         Value::List(l) => V::DocList(l),
         Value::Map(m) => V::DocMap(m),
     }
+}
+
+/// True when `v` is a borrowed map or list that is `root` or lies inside it.
+pub fn doc_within(root: &Map, v: &V<'_>) -> bool {
+    fn in_value(x: &Value, v: &V<'_>) -> bool {
+        match x {
+            Value::Map(m) => doc_within(m, v),
+            Value::List(l) => {
+                matches!(v, V::DocList(y) if std::ptr::eq(l.as_slice(), *y))
+                    || l.iter().any(|e| in_value(e, v))
+            }
+            _ => false,
+        }
+    }
+    matches!(v, V::DocMap(y) if std::ptr::eq(root, *y)) || root.values().any(|x| in_value(x, v))
 }
 
 /// A document value copied into shared mutable containers (scripts).

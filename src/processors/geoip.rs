@@ -7,7 +7,7 @@
 use crate::document::{FieldPath, IngestDocument};
 use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
-use crate::resources::GeoIpReader;
+use crate::resources::{GeoIpCache, GeoIpReader, GeoIpRecord};
 use crate::value::{Map, Value};
 use serde_json::Value as Json;
 use std::net::IpAddr;
@@ -233,6 +233,8 @@ struct GeoIp {
     field: FieldPath,
     target: FieldPath,
     reader: Arc<GeoIpReader>,
+    database: String,
+    cache: Arc<GeoIpCache>,
     kind: Kind,
     properties: Vec<Prop>,
     ignore_missing: bool,
@@ -319,6 +321,8 @@ fn build_with_target(
         field,
         target,
         reader,
+        cache: b.resources.geoip_cache(),
+        database: database_file,
         kind,
         properties,
         ignore_missing,
@@ -382,53 +386,58 @@ impl GeoIp {
     fn lookup(&self, text: &str) -> Result<Map, IngestError> {
         let ip = parse_ip(text)?;
         let failed = |e: maxminddb::MaxMindDbError| IngestError::illegal_argument(e.to_string());
-        let result = self.reader.lookup(ip).map_err(failed)?;
-        let Some(rec) = result.decode::<Json>().map_err(failed)? else {
+        let found = self.cache.get_or_insert(&self.database, ip, || {
+            let result = self.reader.lookup(ip).map_err(failed)?;
+            Ok::<_, IngestError>(GeoIpRecord {
+                record: result.decode::<Json>().map_err(failed)?,
+                network: result.network().ok().map(|n| (n.ip(), n.prefix())),
+            })
+        })?;
+        let Some(rec) = &found.record else {
             return Ok(Map::new());
         };
-        let network = result
-            .network()
-            .ok()
-            .map(|n| format!("{}/{}", host_address(n.ip()), n.prefix()));
+        let network = found
+            .network
+            .map(|(ip, prefix)| format!("{}/{prefix}", host_address(ip)));
         let enterprise = self.kind == Kind::Enterprise;
         // ASN-like fields live at the top level of ASN/ISP records, under `traits` elsewhere.
         let top = |k: &str| {
             if enterprise {
-                at(&rec, &["traits", k])
+                at(rec, &["traits", k])
             } else {
                 rec.get(k)
             }
         };
+        let null = Json::Null;
         let subdivision = rec
             .get("subdivisions")
             .and_then(Json::as_array)
             .and_then(|l| l.last())
-            .cloned()
-            .unwrap_or(Json::Null);
+            .unwrap_or(&null);
         let mut out = Map::new();
         for &p in &self.properties {
             let v: Option<Value> = match p {
                 Ip => Some(Value::String(ip.to_string())),
-                CountryConfidence => int_at(&rec, &["country", "confidence"]),
-                CountryInEuropeanUnion => eu(&rec, "country"),
-                CountryIsoCode => str_at(&rec, &["country", "iso_code"]),
-                CountryName => str_at(&rec, &["country", "names", "en"]),
-                ContinentCode => str_at(&rec, &["continent", "code"]),
-                ContinentName => str_at(&rec, &["continent", "names", "en"]),
+                CountryConfidence => int_at(rec, &["country", "confidence"]),
+                CountryInEuropeanUnion => eu(rec, "country"),
+                CountryIsoCode => str_at(rec, &["country", "iso_code"]),
+                CountryName => str_at(rec, &["country", "names", "en"]),
+                ContinentCode => str_at(rec, &["continent", "code"]),
+                ContinentName => str_at(rec, &["continent", "names", "en"]),
                 RegionIsoCode => match (
-                    at(&rec, &["country", "iso_code"]).and_then(Json::as_str),
+                    at(rec, &["country", "iso_code"]).and_then(Json::as_str),
                     subdivision.get("iso_code").and_then(Json::as_str),
                 ) {
                     (Some(c), Some(s)) => Some(Value::String(format!("{c}-{s}"))),
                     _ => None,
                 },
-                RegionName => str_at(&subdivision, &["names", "en"]),
-                CityConfidence => int_at(&rec, &["city", "confidence"]),
-                CityName => str_at(&rec, &["city", "names", "en"]),
-                Timezone => str_at(&rec, &["location", "time_zone"]),
+                RegionName => str_at(subdivision, &["names", "en"]),
+                CityConfidence => int_at(rec, &["city", "confidence"]),
+                CityName => str_at(rec, &["city", "names", "en"]),
+                Timezone => str_at(rec, &["location", "time_zone"]),
                 Location => match (
-                    at(&rec, &["location", "latitude"]).and_then(Json::as_f64),
-                    at(&rec, &["location", "longitude"]).and_then(Json::as_f64),
+                    at(rec, &["location", "latitude"]).and_then(Json::as_f64),
+                    at(rec, &["location", "longitude"]).and_then(Json::as_f64),
                 ) {
                     (Some(lat), Some(lon)) => {
                         let mut m = Map::new();
@@ -465,12 +474,12 @@ impl GeoIp {
                     .and_then(Json::as_str)
                     .map(Value::from),
                 UserType => top("user_type").and_then(Json::as_str).map(Value::from),
-                PostalCode => str_at(&rec, &["postal", "code"]),
-                PostalConfidence => int_at(&rec, &["postal", "confidence"]),
-                AccuracyRadius => int_at(&rec, &["location", "accuracy_radius"]),
-                RegisteredCountryInEuropeanUnion => eu(&rec, "registered_country"),
-                RegisteredCountryIsoCode => str_at(&rec, &["registered_country", "iso_code"]),
-                RegisteredCountryName => str_at(&rec, &["registered_country", "names", "en"]),
+                PostalCode => str_at(rec, &["postal", "code"]),
+                PostalConfidence => int_at(rec, &["postal", "confidence"]),
+                AccuracyRadius => int_at(rec, &["location", "accuracy_radius"]),
+                RegisteredCountryInEuropeanUnion => eu(rec, "registered_country"),
+                RegisteredCountryIsoCode => str_at(rec, &["registered_country", "iso_code"]),
+                RegisteredCountryName => str_at(rec, &["registered_country", "names", "en"]),
             };
             if let Some(v) = v {
                 out.insert(p.name().to_string(), v);
