@@ -715,4 +715,40 @@ mod tests {
             "{\n    \"a\": {},\n    \"b\": [\n        1,\n        {\n            \"a\": \"<\",\n            \"z\": 1\n        }\n    ]\n}"
         );
     }
+
+    #[test]
+    fn json_of_deep_values_without_recursion() {
+        // Deep enough to overflow a recursive writer on a test thread's 2 MB stack.
+        let mut v = Value::Int(1);
+        for i in 0..100_000 {
+            v = if i % 2 == 0 {
+                Value::List(vec![Value::Null, v])
+            } else {
+                Value::Map(Map::from([("k".to_string(), v)]))
+            };
+        }
+        let json = v.to_json();
+        let pretty = v.to_json_pretty_sorted(0);
+        // Take the value apart piece by piece before asserting: a failed assertion would drop
+        // it recursively and overflow the stack instead of reporting.
+        let mut stack = vec![v];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::List(l) => stack.extend(l),
+                Value::Map(m) => stack.extend(m.into_values()),
+                _ => {}
+            }
+        }
+        assert!(
+            json.starts_with(r#"{"k":[null,{"k":[null,"#),
+            "{}",
+            &json[..40]
+        );
+        assert!(json.contains(r#"{"k":[null,1]}]}]}"#));
+        assert!(json.ends_with("]}]}"), "{}", &json[json.len() - 20..]);
+        assert_eq!(json.matches("null").count(), 50_000);
+        assert_eq!(json.matches('{').count(), 50_000);
+        // Each container takes an opening and a closing line; each `null` and the `1` one line.
+        assert_eq!(pretty.lines().count(), 2 * 100_000 + 50_000 + 1);
+    }
 }

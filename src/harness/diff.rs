@@ -3,11 +3,35 @@
 use crate::value::Value;
 use similar::TextDiff;
 
-/// A document as shown in diffs: pretty JSON, 2-space indent, keys sorted, trailing newline.
+/// Documents nested deeper than this are shown on one line in diffs: indenting them would make
+/// the text grow with the square of the depth (100,000 levels: 10 GB).
+pub const PRETTY_MAX_DEPTH: usize = 200;
+
+/// A document as shown in diffs: pretty JSON, 2-space indent, keys sorted, trailing newline
+/// (compact JSON, on one line, when nested deeper than [`PRETTY_MAX_DEPTH`]).
 pub fn pretty(v: &Value) -> String {
-    let mut s = v.to_json_pretty_sorted(2);
+    let mut s = if depth(v) > PRETTY_MAX_DEPTH {
+        v.to_json()
+    } else {
+        v.to_json_pretty_sorted(2)
+    };
     s.push('\n');
     s
+}
+
+/// How deeply lists and maps nest in a value (a scalar is 0), computed without recursion.
+pub fn depth(v: &Value) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        match v {
+            Value::List(l) => stack.extend(l.iter().map(|x| (x, d + 1))),
+            Value::Map(m) => stack.extend(m.values().map(|x| (x, d + 1))),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// A unified diff (`--- want` / `+++ got`, 3 lines of context); empty when equal as text.
@@ -68,6 +92,12 @@ mod tests {
         assert!(d.contains("\n-  \"a\": 1,\n+  \"a\": 2,\n"), "{d}");
         assert_eq!(unified(&a, &a), "");
         let c = colorize(&d);
+        let mut deep = Value::Int(1);
+        for _ in 0..300 {
+            deep = Value::List(vec![deep]);
+        }
+        assert_eq!(depth(&deep), 300);
+        assert_eq!(pretty(&deep).lines().count(), 1);
         assert!(c.contains("\u{1b}[31m-  \"a\": 1,"), "{c:?}");
     }
 }

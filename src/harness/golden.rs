@@ -5,7 +5,6 @@ use super::HarnessError;
 use super::input::json_kind;
 use crate::value::{Map, Value};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -152,12 +151,14 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<(), HarnessError> {
     let _registered;
     let mut tmp = {
         let mut g = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-        let tmp = tempfile::Builder::new()
-            .prefix(".pipette-")
-            .suffix(".tmp")
-            .permissions(std::fs::Permissions::from_mode(0o644))
-            .tempfile_in(dir)
-            .map_err(fail)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".pipette-").suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let tmp = builder.tempfile_in(dir).map_err(fail)?;
         g.push(tmp.path().to_path_buf());
         _registered = InFlight(tmp.path().to_path_buf());
         tmp

@@ -239,6 +239,24 @@ mod tests {
     }
 
     #[test]
+    fn put_dotted_and_sort_keys_on_100000_segments() {
+        let key = vec!["b"; 100_000].join(".");
+        let mut m = Map::new();
+        put_dotted(&mut m, &key, Value::Int(1)).unwrap();
+        put_dotted(&mut m, "a", Value::Int(2)).unwrap();
+        sort_keys(&mut m);
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["a", "b"]);
+        let (mut levels, mut cur) = (0, m.shift_remove("b"));
+        // Walk down (and take apart, so that nothing is dropped recursively).
+        while let Some(Value::Map(mut inner)) = cur {
+            levels += 1;
+            cur = inner.shift_remove("b");
+        }
+        assert_eq!(levels, 99_999);
+        assert_eq!(cur, Some(Value::Int(1)));
+    }
+
+    #[test]
     fn json_inputs() {
         assert_eq!(
             json_events(br#"{"events":[{"b":1,"a":2}]}"#).unwrap().len(),

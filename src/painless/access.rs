@@ -347,7 +347,7 @@ mod tests {
             written(
                 "boolean z(def v) { return v == null } def m = params.get(ctx.a.b.c); if (m != null) { ctx.d.e = new ArrayList(m.x) } \
                  ctx['f'].g++; ctx.h.i.add(1); ((Map) ctx.j).clear(); ctx.remove('k'); \
-                 boolean z(def v) { return v == null } z(ctx.l.m); return ctx.get('n').o == ctx.p"
+                 z(ctx.l.m); return ctx.get('n').o == ctx.p"
             ),
             vec!["d", "f", "h", "j", "k", "l"]
         );
@@ -370,5 +370,73 @@ mod tests {
         ] {
             assert_eq!(keys(src), None, "{src}");
         }
+    }
+
+    /// Runs `src` over `input` and returns the resulting source as JSON.
+    fn run(src: &str, input: &str) -> String {
+        use crate::value::{Map, Value};
+        let script = super::super::Script::compile(src, Map::new()).unwrap();
+        let Ok(Value::Map(m)) = Value::from_json_str(input) else {
+            panic!("bad input")
+        };
+        let mut doc = crate::document::IngestDocument::new(m, "2024-01-01T00:00:00.000Z");
+        script.execute(&mut doc, "p").unwrap();
+        Value::Map(doc.into_source()).to_json()
+    }
+
+    #[test]
+    fn borrowed_keys_fall_back_when_written_through_an_alias() {
+        let input = r#"{"a":{"b":1,"c":""},"l":[1],"n":{"x":[{"y":1}]}}"#;
+        // Only read: the document keeps its values and gains the written key.
+        assert_eq!(
+            run("ctx.z = ctx.a.b + ctx.n.x[0].y", input),
+            r#"{"a":{"b":1,"c":""},"l":[1],"n":{"x":[{"y":1}]},"z":2}"#
+        );
+        // Writes through aliases of keys that the syntax only reads start the run over.
+        assert_eq!(
+            run("def a = ctx.a; a.b = 2", input),
+            r#"{"a":{"b":2,"c":""},"l":[1],"n":{"x":[{"y":1}]}}"#
+        );
+        assert_eq!(
+            run(
+                "def l = ctx.l; l.add(3); def y = ctx.n.x[0]; y.y = 5",
+                input
+            ),
+            r#"{"a":{"b":1,"c":""},"l":[1,3],"n":{"x":[{"y":5}]}}"#
+        );
+        assert_eq!(
+            run("def a = ctx.a; a.values().removeIf(v -> v == '')", input),
+            r#"{"a":{"b":1},"l":[1],"n":{"x":[{"y":1}]}}"#
+        );
+        // A catch block does not see the borrowed run's write failure.
+        assert_eq!(
+            run(
+                "def a = ctx.a; try { a.b = 3 } catch (Exception e) { ctx.caught = true }",
+                input
+            ),
+            r#"{"a":{"b":3,"c":""},"l":[1],"n":{"x":[{"y":1}]}}"#
+        );
+        // Copies of borrowed values are new values.
+        assert_eq!(
+            run("ctx.m = ctx.a; ctx.remove('l')", input),
+            r#"{"a":{"b":1,"c":""},"n":{"x":[{"y":1}]},"m":{"b":1,"c":""}}"#
+        );
+    }
+
+    #[test]
+    fn unchanged_parts_are_reused_exactly() {
+        // Equal-looking values of other types are rebuilt, not reused.
+        let input = r#"{"a":{"i":1,"d":1.0,"s":"x","l":[1,2],"m":{"k":null}}}"#;
+        assert_eq!(
+            run(
+                "ctx.a.i = 1L; ctx.a.d = 1.0f; ctx.a.l.remove(0); ctx.a.m.k = 'v'",
+                input
+            ),
+            r#"{"a":{"i":1,"d":1.0,"s":"x","l":[2],"m":{"k":"v"}}}"#
+        );
+        assert_eq!(
+            run("ctx.a.remove('i'); ctx.a.i = 1", input),
+            r#"{"a":{"d":1.0,"s":"x","l":[1,2],"m":{"k":null},"i":1}}"#
+        );
     }
 }

@@ -577,6 +577,10 @@ impl<'a> Interp<'a> {
             }
             ExprKind::Binary(op, l, r) => {
                 let a = self.eval(l)?;
+                // `s == 'literal'` between strings: compared without making the literal a value.
+                if let (BinOp::Eq | BinOp::Ne, V::Str(x), ExprKind::Str(lit)) = (op, &a, &r.kind) {
+                    return Ok(V::Bool((**x == **lit) == (*op == BinOp::Eq)));
+                }
                 let b = self.eval(r)?;
                 match (op, self.wrapper_equals(&a, &b)) {
                     (BinOp::Eq, Some(eq)) => V::Bool(eq),

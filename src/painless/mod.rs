@@ -241,7 +241,6 @@ impl Script {
                 if !interp::borrowed_run(false) {
                     return outcome;
                 }
-                eprintln!("DEBUG retry {:?}", lent);
             }
         }
         self.run(doc, pipeline, &[])
@@ -261,8 +260,8 @@ impl Script {
                 .as_ref()
                 .is_none_or(|keys| keys.iter().any(|x| x == k))
         };
-        // The new ctx: (key, value), `None` where the document's value stays.
-        let converted: Result<Vec<(String, Option<Value>)>, String> = {
+        // The new ctx: (key, how to build its value from the document's value).
+        let converted: Result<Vec<(String, value::Plan)>, String> = {
             let ctx = V::new_map(
                 doc.ctx
                     .iter()
@@ -297,7 +296,7 @@ impl Script {
             };
             let parent = std::rc::Rc::as_ptr(top) as usize;
             let entries = top.borrow();
-            let out: Result<Vec<(String, Option<Value>)>, String> = entries
+            let out: Result<Vec<(String, value::Plan)>, String> = entries
                 .iter()
                 .map(|(k, v)| {
                     let key = k.0.to_java_string();
@@ -313,12 +312,12 @@ impl Script {
                             _ => false,
                         }
                     };
-                    let v = if keep {
-                        None
-                    } else {
-                        Some(v.to_value_under(parent)?)
+                    let plan = match original {
+                        _ if keep => value::Plan::Keep,
+                        Some(o) => v.plan_under(parent, o)?,
+                        None => value::Plan::New(v.to_value_under(parent)?),
                     };
-                    Ok((key, v))
+                    Ok((key, plan))
                 })
                 .collect();
             drop(entries);
@@ -331,10 +330,13 @@ impl Script {
         match converted {
             Ok(entries) => {
                 let mut m = Map::with_capacity(entries.len());
-                for (k, v) in entries {
-                    let v = v.unwrap_or_else(|| {
-                        doc.ctx.get_mut(&k).map(std::mem::take).unwrap_or_default()
-                    });
+                for (k, plan) in entries {
+                    let v = match plan {
+                        value::Plan::New(v) => v,
+                        plan => {
+                            plan.apply(doc.ctx.get_mut(&k).map(std::mem::take).unwrap_or_default())
+                        }
+                    };
                     m.insert(k, v);
                 }
                 doc.ctx = m;

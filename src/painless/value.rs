@@ -516,6 +516,90 @@ impl<'a> V<'a> {
         self.to_value_in(&mut stack)
     }
 
+    /// As [`V::to_value_under`], compared with `orig`, the document value it was converted
+    /// from: the parts still equal to it are reused by [`Plan::apply`] instead of rebuilt.
+    pub fn plan_under(&self, parent: usize, orig: &Value) -> Result<Plan, String> {
+        let mut stack = vec![parent];
+        self.plan_in(orig, &mut stack)
+    }
+
+    fn plan_in(&self, orig: &Value, stack: &mut Vec<usize>) -> Result<Plan, String> {
+        // The same checks as `to_value_in` (cycles, depth).
+        let guard = |p: usize, stack: &mut Vec<usize>| {
+            if stack.contains(&p) || stack.len() > 200 {
+                Err("Iterable object is self-referencing itself".to_string())
+            } else {
+                stack.push(p);
+                Ok(())
+            }
+        };
+        let same = match (self, orig) {
+            (V::Null, Value::Null) => true,
+            (V::Bool(a), Value::Bool(b)) => a == b,
+            (V::Int(a), Value::Int(b)) => a == b,
+            (V::Long(a), Value::Long(b)) => a == b,
+            (V::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (V::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+            (V::Str(a), Value::String(b)) => **a == **b,
+            (V::Map(m), Value::Map(o)) if m.borrow().keys().all(|k| matches!(k.0, V::Str(_))) => {
+                guard(Rc::as_ptr(m) as usize, stack)?;
+                let mb = m.borrow();
+                let mut same = mb.len() == o.len();
+                let mut entries = Vec::with_capacity(mb.len());
+                for (i, (k, v)) in mb.iter().enumerate() {
+                    let V::Str(key) = &k.0 else {
+                        continue;
+                    };
+                    let at = match o.get_index(i) {
+                        Some((ok, _)) if **ok == **key => Some(i),
+                        _ => o.get_index_of(&**key),
+                    };
+                    match at {
+                        Some(j) => {
+                            let p = v.plan_in(&o[j], stack)?;
+                            same &= j == i && matches!(p, Plan::Keep);
+                            entries.push(PlanEntry::Orig(j, p));
+                        }
+                        None => {
+                            same = false;
+                            entries.push(PlanEntry::New(key.to_string(), v.to_value_in(stack)?));
+                        }
+                    }
+                }
+                stack.pop();
+                if same {
+                    return Ok(Plan::Keep);
+                }
+                return Ok(Plan::Map(entries));
+            }
+            (V::List(l), Value::List(o)) => {
+                guard(Rc::as_ptr(l) as usize, stack)?;
+                let lb = l.borrow();
+                let mut same = lb.len() == o.len();
+                let mut items = Vec::with_capacity(lb.len());
+                for (i, v) in lb.iter().enumerate() {
+                    let p = match o.get(i) {
+                        Some(x) => v.plan_in(x, stack)?,
+                        None => Plan::New(v.to_value_in(stack)?),
+                    };
+                    same &= matches!(p, Plan::Keep);
+                    items.push(p);
+                }
+                stack.pop();
+                if same {
+                    return Ok(Plan::Keep);
+                }
+                return Ok(Plan::List(items));
+            }
+            _ => false,
+        };
+        Ok(if same {
+            Plan::Keep
+        } else {
+            Plan::New(self.to_value_in(stack)?)
+        })
+    }
+
     fn to_value_in(&self, stack: &mut Vec<usize>) -> Result<Value, String> {
         let guard = |p: usize, stack: &mut Vec<usize>| {
             if stack.contains(&p) || stack.len() > 200 {
@@ -566,7 +650,11 @@ impl<'a> V<'a> {
                 guard(Rc::as_ptr(m) as usize, stack)?;
                 let mut out = Map::with_capacity(m.borrow().len());
                 for (k, v) in m.borrow().iter() {
-                    out.insert(k.0.to_java_string(), v.to_value_in(stack)?);
+                    let key = match &k.0 {
+                        V::Str(s) => s.to_string(),
+                        other => other.to_java_string(),
+                    };
+                    out.insert(key, v.to_value_in(stack)?);
                 }
                 stack.pop();
                 Value::Map(out)
@@ -621,6 +709,72 @@ pub fn array_class(items: &[V<'_>]) -> &'static str {
         Some(V::Short(_)) => "[S",
         Some(V::Float(_)) => "[F",
         _ => "[Ljava.lang.Object;",
+    }
+}
+
+/// How to build a converted value from the document value it came from (see [`V::plan_under`]).
+#[derive(Debug)]
+pub enum Plan {
+    /// The original value, unchanged.
+    Keep,
+    /// A new value.
+    New(Value),
+    /// A map of these entries, in order.
+    Map(Vec<PlanEntry>),
+    /// A list of these items, in order; item `i` is built from the original's item `i`.
+    List(Vec<Plan>),
+}
+
+/// One entry of [`Plan::Map`].
+#[derive(Debug)]
+pub enum PlanEntry {
+    /// The original map's entry at this index (its key), built by the plan.
+    Orig(usize, Plan),
+    /// A new entry.
+    New(String, Value),
+}
+
+impl Plan {
+    /// Builds the value from the original value the plan was made against.
+    pub fn apply(self, orig: Value) -> Value {
+        match (self, orig) {
+            (Plan::Keep, orig) => orig,
+            (Plan::New(v), _) => v,
+            (Plan::Map(entries), Value::Map(o)) => {
+                let mut slots: Vec<Option<(String, Value)>> = o.into_iter().map(Some).collect();
+                let mut out = Map::with_capacity(entries.len());
+                for e in entries {
+                    match e {
+                        PlanEntry::Orig(j, p) => {
+                            if let Some((k, v)) = slots.get_mut(j).and_then(Option::take) {
+                                out.insert(k, p.apply(v));
+                            }
+                        }
+                        PlanEntry::New(k, v) => {
+                            out.insert(k, v);
+                        }
+                    }
+                }
+                Value::Map(out)
+            }
+            (Plan::List(items), Value::List(o)) => {
+                let mut slots: Vec<Option<Value>> = o.into_iter().map(Some).collect();
+                Value::List(
+                    items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, p)| match p {
+                            Plan::New(v) => v,
+                            p => {
+                                p.apply(slots.get_mut(i).and_then(Option::take).unwrap_or_default())
+                            }
+                        })
+                        .collect(),
+                )
+            }
+            // Plans are only made against values of their shape.
+            (_, orig) => orig,
+        }
     }
 }
 
