@@ -284,19 +284,13 @@ impl From<(String, String)> for LoadFailure {
     }
 }
 
-/// Elasticsearch processors that need cluster state or services a test cannot have offline:
-/// ML models (`inference`), enrich indices (`enrich`), the calling user (`set_security_user`).
-pub const CLUSTER_ONLY_PROCESSORS: [&str; 3] = ["inference", "enrich", "set_security_user"];
-
 /// The reason to skip when a pipeline fails to load only because it uses a cluster-only processor.
 pub fn cluster_only_reason(e: &LoadError) -> Option<String> {
-    let LoadError::Processor { place, error, .. } = e else {
+    let LoadError::Processor { place, .. } = e else {
         return None;
     };
     let t = place.processor_type.as_str();
-    (CLUSTER_ONLY_PROCESSORS.contains(&t)
-        && error.message == format!("No processor type exists with name [{t}]"))
-    .then(|| {
+    crate::processors::CLUSTER_ONLY.contains(&t).then(|| {
         format!(
             "pipeline uses the [{t}] processor, which needs a running Elasticsearch cluster ({})",
             e

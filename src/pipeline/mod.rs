@@ -174,9 +174,14 @@ impl<'r> Builder<'r> {
         place.tag = tag.clone();
         let fail = |e: ConfigError| self.place_error(place.clone(), e);
         let Some(factory) = crate::processors::factory(type_name) else {
-            return Err(fail(ConfigError::general(format!(
-                "No processor type exists with name [{type_name}]"
-            ))));
+            let message = if crate::processors::CLUSTER_ONLY.contains(&type_name.as_str()) {
+                format!(
+                    "processor [{type_name}] needs a running Elasticsearch cluster and cannot run offline"
+                )
+            } else {
+                format!("No processor type exists with name [{type_name}]")
+            };
+            return Err(fail(ConfigError::general(message)));
         };
         let description = cfg.opt_str("description").map_err(fail)?;
         let ignore_failure = cfg.bool_or("ignore_failure", false).map_err(fail)?;

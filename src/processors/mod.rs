@@ -51,6 +51,10 @@ pub(crate) use date_index_name::resolve_index_name;
 #[allow(unused_imports)]
 pub(crate) use uri_parts::uri_parts;
 
+/// Elasticsearch processors that need cluster state or services no offline run has: ML models
+/// (`inference`), enrich indices (`enrich`), the calling user (`set_security_user`).
+pub const CLUSTER_ONLY: [&str; 3] = ["inference", "enrich", "set_security_user"];
+
 /// The constructor for a processor type, if pipette knows it.
 pub fn factory(type_name: &str) -> Option<Factory> {
     Some(match type_name {
