@@ -146,19 +146,7 @@ fn json_kind(v: &Value) -> &'static str {
 /// Every pipeline file in a folder, stored under its file stem; files that do not load are
 /// reported and left out.
 fn load_stored(dir: &Path, resources: &crate::Resources) -> Result<PipelineSet, String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yml" | "yaml" | "json")
-                )
-        })
-        .collect();
-    files.sort();
+    let files = crate::pipeline::pipeline_files(dir).map_err(|e| e.to_string())?;
     let mut set = PipelineSet::new();
     for f in files {
         match load_file(&f, resources) {

@@ -823,28 +823,16 @@ pub fn load_with_siblings(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        let mut files: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("yml" | "yaml" | "json")
-                    )
-            })
-            .collect();
-        files.sort();
-        for f in files {
-            if f.file_name() == file.file_name() {
-                continue;
+    // Siblings that do not load are only warnings: the pipeline run may not call them.
+    for f in crate::pipeline::pipeline_files(dir).unwrap_or_default() {
+        if f.file_name() == file.file_name() {
+            continue;
+        }
+        match crate::pipeline::load_file(&f, resources) {
+            Ok(p) => {
+                set.insert(p);
             }
-            match crate::pipeline::load_file(&f, resources) {
-                Ok(p) => {
-                    set.insert(p);
-                }
-                Err(e) => warnings.push(format!("skipping sibling pipeline: {e}")),
-            }
+            Err(e) => warnings.push(format!("skipping sibling pipeline: {e}")),
         }
     }
     set.insert(main);

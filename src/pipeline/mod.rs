@@ -467,24 +467,8 @@ impl PipelineSet {
     /// Loads every `*.yml`, `*.yaml` and `*.json` pipeline in a folder; ids are file stems.
     pub fn load_dir(dir: &Path, resources: &Resources) -> Result<PipelineSet, LoadError> {
         let mut set = PipelineSet::new();
-        let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
-            file: dir.to_path_buf(),
-            source,
-        })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("yml" | "yaml" | "json")
-                    )
-            })
-            .collect();
-        files.sort();
-        for f in files {
-            let p = load_file(&f, resources)?;
-            set.insert(p);
+        for f in pipeline_files(dir)? {
+            set.insert(load_file(&f, resources)?);
         }
         Ok(set)
     }
@@ -504,6 +488,26 @@ impl PipelineSet {
             Flow::Continue => Ok(Some(doc)),
         }
     }
+}
+
+/// The pipeline files of a folder (`*.yml`, `*.yaml`, `*.json`), sorted.
+pub fn pipeline_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
+        file: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yml" | "yaml" | "json")
+                )
+        })
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// Replaces elastic-package's `{{ IngestPipeline "name" }}` with the pipeline id `name`.
