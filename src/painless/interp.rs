@@ -637,15 +637,15 @@ impl<'a> Interp<'a> {
         Ok(out)
     }
 
-    /// Calls a script function.
-    pub fn call_function(&mut self, f: &'a Function, args: Vec<V<'a>>) -> Res<V<'a>> {
-        if args.len() != f.params.len() {
-            return Err(Exc::iae(format!(
-                "Unknown call [{}] with [{}] arguments.",
-                f.name,
-                args.len()
-            )));
-        }
+    /// Runs `body` in a new frame (which hides the caller's variables) holding `captured`, then
+    /// `params` bound to `args`; the call depth and stack use are bounded.
+    fn run_in_frame(
+        &mut self,
+        captured: &[(&'a str, &'a Ty, V<'a>)],
+        params: &'a [(Ty, String)],
+        args: Vec<V<'a>>,
+        body: &'a [Stmt],
+    ) -> Res<Flow<'a>> {
         self.depth += 1;
         if self.depth > MAX_CALL_DEPTH || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
         {
@@ -656,11 +656,11 @@ impl<'a> Interp<'a> {
                 pos: usize::MAX,
             });
         }
-        // Functions see only their parameters: a new frame hides the caller's variables.
         let (saved_frame, mark) = (self.frame, self.vars.len());
         self.frame = mark;
+        self.vars.extend(captured.iter().cloned());
         let mut r = Ok(());
-        for ((t, n), a) in f.params.iter().zip(args) {
+        for ((t, n), a) in params.iter().zip(args) {
             match convert(a, t, false) {
                 Ok(v) => self.vars.push((n, t, v)),
                 Err(e) => {
@@ -669,10 +669,23 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let out = r.and_then(|_| self.exec_block(&f.body));
+        let out = r.and_then(|_| self.exec_block(body));
         self.vars.truncate(mark);
         self.frame = saved_frame;
         self.depth -= 1;
+        out
+    }
+
+    /// Calls a script function.
+    pub fn call_function(&mut self, f: &'a Function, args: Vec<V<'a>>) -> Res<V<'a>> {
+        if args.len() != f.params.len() {
+            return Err(Exc::iae(format!(
+                "Unknown call [{}] with [{}] arguments.",
+                f.name,
+                args.len()
+            )));
+        }
+        let out = self.run_in_frame(&[], &f.params, args, &f.body);
         match out? {
             Flow::Return(v) => {
                 if f.ret == Ty::Void {
@@ -708,35 +721,7 @@ impl<'a> Interp<'a> {
                         args.len()
                     )));
                 }
-                self.depth += 1;
-                if self.depth > MAX_CALL_DEPTH
-                    || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
-                {
-                    self.depth -= 1;
-                    return Err(Exc::Fatal {
-                        class: "StackOverflowError",
-                        msg: "the script exceeded the maximum call depth".into(),
-                        pos: usize::MAX,
-                    });
-                }
-                // A new frame: the captured variables, then the parameters.
-                let (saved_frame, mark) = (self.frame, self.vars.len());
-                self.frame = mark;
-                self.vars.extend(captured.iter().cloned());
-                let mut r = Ok(());
-                for ((t, n), a) in l.params.iter().zip(args) {
-                    match convert(a, t, false) {
-                        Ok(v) => self.vars.push((n, t, v)),
-                        Err(e) => {
-                            r = Err(e);
-                            break;
-                        }
-                    }
-                }
-                let out = r.and_then(|_| self.exec_block(&l.body));
-                self.vars.truncate(mark);
-                self.frame = saved_frame;
-                self.depth -= 1;
+                let out = self.run_in_frame(captured, &l.params, args, &l.body);
                 match out? {
                     Flow::Return(v) => Ok(v),
                     _ => Ok(V::Null),
