@@ -16,9 +16,8 @@ use super::clock::Clock;
 use super::config::TestConfig;
 use super::discover::Dataset;
 use super::input::read_events;
-use super::run::{cluster_only_reason, error_value, run_event};
+use super::run::{error_value, run_event};
 use crate::document::IngestDocument;
-use crate::error::LoadError;
 use crate::pipeline::{Env, Observer, PipelineSet, ProcessorNode, Status};
 use crate::resources::Resources;
 use crate::value::{Map, Value};
@@ -172,38 +171,15 @@ fn per_second(d: Duration) -> f64 {
     }
 }
 
-/// Loads a dataset's pipelines as `pipette test` does (routing rules appended to `default`).
+/// Loads a dataset's pipelines as `pipette test` does: `Err(Err(reason))` when it needs a cluster.
 fn load(ds: &Dataset, resources: &Resources) -> Result<PipelineSet, Result<String, String>> {
-    let fail = |e: LoadError| match cluster_only_reason(&e) {
-        Some(reason) => Err(reason),
-        None => Ok(e.to_string()),
-    };
-    let mut set = PipelineSet::load_dir(&ds.pipeline_dir, resources).map_err(fail)?;
-    if let Some(rules) = &ds.routing_rules {
-        let extra = super::routing::reroute_processors(rules).map_err(|e| Ok(e.to_string()))?;
-        for name in super::routing::ROUTED_PIPELINES {
-            let file = ds.pipeline_dir.join(name);
-            if extra.is_empty() || !file.is_file() {
-                continue;
-            }
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| Ok(format!("{}: {e}", file.display())))?;
-            let text = crate::pipeline::expand_ingest_pipeline_refs(&text);
-            let mut def = crate::pipeline::parse_definition(&text, &file).map_err(fail)?;
-            super::routing::append_processors(&mut def, &extra)
-                .map_err(|m| Ok(format!("{}: {m}", file.display())))?;
-            let id = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-            let p = crate::pipeline::Pipeline::from_value(
-                id,
-                &def,
-                Some(&file),
-                Some(&text),
-                resources,
-            )
-            .map_err(fail)?;
-            set.insert(p);
+    let set = super::run::load_pipelines(ds, resources).map_err(|f| {
+        if f.skip {
+            Err(f.message)
+        } else {
+            Ok(f.message)
         }
-    }
+    })?;
     if set.get(&ds.entry).is_none() {
         return Err(Ok(format!(
             "{}: entry pipeline [{}] not found",

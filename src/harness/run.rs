@@ -268,10 +268,11 @@ struct Loaded {
 
 /// Why a dataset's pipelines or fields did not load: a message and its grouping cause; `skip`
 /// when the pipeline needs a live cluster (the tests are skipped, not failed).
-struct LoadFailure {
-    message: String,
+pub(crate) struct LoadFailure {
+    pub(crate) message: String,
     cause: String,
-    skip: bool,
+    /// The pipeline needs a cluster: its tests are skipped, not failed.
+    pub(crate) skip: bool,
 }
 
 impl From<(String, String)> for LoadFailure {
@@ -319,7 +320,11 @@ pub fn load_dataset_pipelines(ds: &Dataset, resources: &Resources) -> Result<Pip
     load_pipelines(ds, resources).map_err(|f| f.message)
 }
 
-fn load_pipelines(ds: &Dataset, resources: &Resources) -> Result<PipelineSet, LoadFailure> {
+/// Loads a dataset's pipelines (routing rules appended to `default`).
+pub(crate) fn load_pipelines(
+    ds: &Dataset,
+    resources: &Resources,
+) -> Result<PipelineSet, LoadFailure> {
     if let Some(e) = &ds.error {
         return Err((e.clone(), "invalid package".to_string()).into());
     }
