@@ -5,6 +5,7 @@ use super::lowercase::StringField;
 use crate::document::IngestDocument;
 use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
+use crate::value::Value;
 use fancy_regex::Regex;
 
 /// Compiles a java.util.regex pattern with fancy-regex, translating what differs: `\Q…\E`,
@@ -249,8 +250,9 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 
 impl Processor for Gsub {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        self.opts
-            .apply(doc, |s| replace_all(&self.regex, s, &self.replacement))
+        self.opts.apply(doc, |s| {
+            replace_all(&self.regex, s, &self.replacement).map(Value::String)
+        })
     }
 }
 

@@ -31,7 +31,7 @@ impl StringField {
     pub(crate) fn apply(
         &self,
         doc: &mut IngestDocument,
-        f: impl Fn(&str) -> Result<String, IngestError>,
+        f: impl Fn(&str) -> Result<Value, IngestError>,
     ) -> Result<Flow, IngestError> {
         let path = self.field.resolve(doc)?.into_owned();
         let value = if self.ignore_missing {
@@ -46,12 +46,19 @@ impl StringField {
                     "field [{path}] is null, cannot process it."
                 )));
             }
-            Some(Value::String(s)) => Value::String(f(s)?),
+            Some(Value::String(s)) => f(s)?,
             Some(Value::List(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 for v in items {
                     match v {
-                        Value::String(s) => out.push(Value::String(f(s)?)),
+                        Value::String(s) => out.push(f(s)?),
+                        // Java calls `value.getClass()` on the item for its message.
+                        Value::Null => {
+                            return Err(IngestError::new(
+                                "null_pointer_exception",
+                                "Cannot invoke \"Object.getClass()\" because \"value\" is null",
+                            ));
+                        }
                         other => {
                             return Err(IngestError::illegal_argument(format!(
                                 "value [{}] of type [{}] in list field [{path}] cannot be cast to [java.lang.String]",
@@ -101,7 +108,7 @@ impl MapString {
 
 impl Processor for MapString {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        self.opts.apply(doc, |s| Ok((self.op)(s)))
+        self.opts.apply(doc, |s| Ok(Value::String((self.op)(s))))
     }
 }
 

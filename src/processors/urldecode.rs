@@ -1,22 +1,20 @@
 //! `urldecode`: decodes URL-encoded strings (Java's `URLDecoder.decode(s, UTF_8)`), strings or lists.
-//! Also home of the shared runner for Elasticsearch's AbstractStringProcessor family (bytes,
-//! html_strip, urldecode): field, target_field, ignore_missing, strings or lists of strings.
+//! Also home of the runner for string functions that may change the value's type (bytes,
+//! html_strip, urldecode), over the shared AbstractStringProcessor options in `lowercase`.
 
-use crate::document::{FieldPath, IngestDocument};
+use super::lowercase::StringField;
+use crate::document::IngestDocument;
 use crate::error::IngestError;
-use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
+use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
 use crate::value::Value;
 
 /// A string function applied the AbstractStringProcessor way.
 pub(super) type StringFn = fn(&str) -> Result<Value, IngestError>;
 
-/// Elasticsearch's AbstractStringProcessor: reads `field`, applies `op` to the string or to each
-/// string of a list, writes `target_field` (default: `field`).
+/// Elasticsearch's AbstractStringProcessor with a function that may change the value's type.
 #[derive(Debug)]
 pub(super) struct StringProcessor {
-    field: FieldRef,
-    target: Option<FieldRef>,
-    ignore_missing: bool,
+    opts: StringField,
     op: StringFn,
 }
 
@@ -24,9 +22,7 @@ impl StringProcessor {
     /// Reads the shared options.
     pub(super) fn build(cfg: &mut Config, op: StringFn) -> Result<Box<dyn Processor>, BuildError> {
         Ok(Box::new(StringProcessor {
-            field: cfg.req_field("field")?,
-            ignore_missing: cfg.bool_or("ignore_missing", false)?,
-            target: cfg.opt_field("target_field")?,
+            opts: StringField::read(cfg)?,
             op,
         }))
     }
@@ -34,55 +30,7 @@ impl StringProcessor {
 
 impl Processor for StringProcessor {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
-        let value = match doc.get(&path) {
-            Ok(v) => v,
-            Err(_) if self.ignore_missing => return Ok(Flow::Continue),
-            Err(e) => return Err(e),
-        };
-        let new_value = match value {
-            Value::Null if self.ignore_missing => return Ok(Flow::Continue),
-            Value::Null => {
-                return Err(IngestError::illegal_argument(format!(
-                    "field [{path}] is null, cannot process it."
-                )));
-            }
-            Value::String(s) => (self.op)(s)?,
-            Value::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        Value::String(s) => out.push((self.op)(s)?),
-                        Value::Null => {
-                            return Err(IngestError::new(
-                                "null_pointer_exception",
-                                "Cannot invoke \"Object.getClass()\" because \"value\" is null",
-                            ));
-                        }
-                        other => {
-                            return Err(IngestError::illegal_argument(format!(
-                                "value [{}] of type [{}] in list field [{path}] cannot be cast to [java.lang.String]",
-                                other.to_java_string(),
-                                other.java_type()
-                            )));
-                        }
-                    }
-                }
-                Value::List(out)
-            }
-            other => {
-                return Err(IngestError::illegal_argument(format!(
-                    "field [{path}] of type [{}] cannot be cast to [java.lang.String]",
-                    other.java_type()
-                )));
-            }
-        };
-        let target: FieldPath = match &self.target {
-            Some(t) => t.resolve(doc)?.into_owned(),
-            None => path,
-        };
-        doc.set(&target, new_value)?;
-        Ok(Flow::Continue)
+        self.opts.apply(doc, self.op)
     }
 }
 
