@@ -69,6 +69,18 @@ impl IngestDocument {
         std::mem::replace(&mut self.access, access)
     }
 
+    /// The year "now" falls in for year-less dates: that of `_ingest.timestamp` (injectable and
+    /// deterministic), else the clock's.
+    pub fn ingest_year(&self) -> i32 {
+        use chrono::Datelike;
+        self.ingest
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|s| s.get(..4))
+            .and_then(|y| y.parse().ok())
+            .unwrap_or_else(|| chrono::Utc::now().year())
+    }
+
     /// The `_source` part of `ctx`: every field but the metadata.
     pub fn source(&self) -> Map {
         self.ctx

@@ -7,7 +7,6 @@ use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
 use crate::template::Template;
 use crate::value::Value;
-use chrono::Datelike;
 
 #[derive(Debug)]
 struct Date {
@@ -57,17 +56,6 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
     }))
 }
 
-/// The year Elasticsearch would call "now" for year-less dates: the year of the document's
-/// `_ingest.timestamp` (injectable and deterministic), else the clock's.
-fn now_year(doc: &IngestDocument) -> i32 {
-    doc.ingest
-        .get("timestamp")
-        .and_then(Value::as_str)
-        .and_then(|s| s.get(..4))
-        .and_then(|y| y.parse().ok())
-        .unwrap_or_else(|| chrono::Utc::now().year())
-}
-
 impl Processor for Date {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let field = self.field.resolve(doc)?.into_owned();
@@ -85,7 +73,7 @@ impl Processor for Date {
             // Only English / ROOT names are known; the locale is rendered but does not change them.
             let _ = l.render(doc);
         }
-        let year = now_year(doc);
+        let year = doc.ingest_year();
         let mut first: Option<crate::dates::Failure> = None;
         let mut parsed = None;
         for format in &self.formats {

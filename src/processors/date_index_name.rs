@@ -74,22 +74,11 @@ fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-/// The year year-less formats take: that of `_ingest.timestamp` (deterministic in tests).
-fn now_year(doc: &IngestDocument) -> i32 {
-    use chrono::Datelike;
-    doc.ingest
-        .get("timestamp")
-        .and_then(Value::as_str)
-        .and_then(|s| s.get(..4))
-        .and_then(|y| y.parse().ok())
-        .unwrap_or_else(|| chrono::Utc::now().year())
-}
-
 impl Processor for DateIndexName {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let field = path_of(&self.field)?;
         let text = get_object(doc, field, false)?.map(Value::to_java_string);
-        let year = now_year(doc);
+        let year = doc.ingest_year();
         let mut first_failure = None;
         let mut parsed = None;
         for f in &self.formats {
