@@ -145,6 +145,32 @@ impl IngestDocument {
         self.get(path).ok()
     }
 
+    /// Elasticsearch's `getFieldValue(path, String.class, ignoreMissing)`: the string at `path`,
+    /// `None` for null (or for a field that cannot be resolved, when `ignore_missing`), and Java's
+    /// cast error for any other type.
+    pub fn get_string(
+        &self,
+        path: &FieldPath,
+        ignore_missing: bool,
+    ) -> Result<Option<&str>, IngestError> {
+        let value = if ignore_missing {
+            match self.get_opt(path) {
+                Some(v) => v,
+                None => return Ok(None),
+            }
+        } else {
+            self.get(path)?
+        };
+        match value {
+            Value::String(s) => Ok(Some(s)),
+            Value::Null => Ok(None),
+            other => Err(IngestError::illegal_argument(format!(
+                "field [{path}] of type [{}] cannot be cast to [java.lang.String]",
+                other.java_type()
+            ))),
+        }
+    }
+
     /// Elasticsearch's `hasField`: false on missing keys, out-of-range indices, or scalar parents.
     pub fn has_field(&self, path: &FieldPath) -> bool {
         if self.access == AccessPattern::Flexible {

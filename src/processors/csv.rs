@@ -270,19 +270,12 @@ impl Parser<'_> {
 impl Processor for Csv {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let path = self.field.resolve(doc)?.into_owned();
-        let line = match doc.get(&path) {
-            Ok(Value::String(s)) => s.encode_utf16().collect(),
-            Ok(Value::Null) | Err(_) if self.ignore_missing => return Ok(Flow::Continue),
-            Err(e) => return Err(e),
-            Ok(Value::Null) => {
+        let line = match doc.get_string(&path, self.ignore_missing)? {
+            Some(s) => s.encode_utf16().collect(),
+            None if self.ignore_missing => return Ok(Flow::Continue),
+            None => {
                 return Err(IngestError::illegal_argument(format!(
                     "field [{path}] is null, cannot process it."
-                )));
-            }
-            Ok(other) => {
-                return Err(IngestError::illegal_argument(format!(
-                    "field [{path}] of type [{}] cannot be cast to [java.lang.String]",
-                    other.java_type()
                 )));
             }
         };

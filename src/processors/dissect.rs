@@ -376,25 +376,13 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 
 impl Processor for Dissect {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let value = if self.ignore_missing {
-            doc.get_opt(&self.field)
-        } else {
-            Some(doc.get(&self.field)?)
-        };
-        let input = match value {
-            None | Some(Value::Null) if self.ignore_missing => return Ok(Flow::Continue),
-            None | Some(Value::Null) => {
+        let input = match doc.get_string(&self.field, self.ignore_missing)? {
+            Some(s) => s.to_string(),
+            None if self.ignore_missing => return Ok(Flow::Continue),
+            None => {
                 return Err(IngestError::illegal_argument(format!(
                     "field [{}] is null, cannot process it.",
                     self.field
-                )));
-            }
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => {
-                return Err(IngestError::illegal_argument(format!(
-                    "field [{}] of type [{}] cannot be cast to [java.lang.String]",
-                    self.field,
-                    other.java_type()
                 )));
             }
         };

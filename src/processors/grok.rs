@@ -75,20 +75,11 @@ fn string_field(
     path: &FieldPath,
     ignore_missing: bool,
 ) -> Result<Option<String>, IngestError> {
-    let value = match doc.get(path) {
-        Ok(v) => v,
-        Err(_) if ignore_missing => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    match value {
-        Value::String(s) => Ok(Some(s.clone())),
-        Value::Null if ignore_missing => Ok(None),
-        Value::Null => Err(IngestError::illegal_argument(format!(
+    match doc.get_string(path, ignore_missing)? {
+        Some(s) => Ok(Some(s.to_string())),
+        None if ignore_missing => Ok(None),
+        None => Err(IngestError::illegal_argument(format!(
             "field [{path}] is null, cannot process it."
-        ))),
-        other => Err(IngestError::illegal_argument(format!(
-            "field [{path}] of type [{}] cannot be cast to [java.lang.String]",
-            other.java_type()
         ))),
     }
 }

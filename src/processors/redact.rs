@@ -158,20 +158,13 @@ fn merge_overlapping(mut reps: Vec<Replacement<'_>>) -> Vec<Replacement<'_>> {
 impl Processor for Redact {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let path = self.field.resolve(doc)?.into_owned();
-        let text = match doc.get_opt(&path) {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => {
-                if self.ignore_missing {
-                    return Ok(Flow::Continue);
-                }
+        // A missing field reads as null here: the null check below words both.
+        let text = match doc.get_string(&path, true)? {
+            Some(s) => s.to_string(),
+            None if self.ignore_missing => return Ok(Flow::Continue),
+            None => {
                 return Err(IngestError::illegal_argument(format!(
                     "field [{path}] is null or missing"
-                )));
-            }
-            Some(other) => {
-                return Err(IngestError::illegal_argument(format!(
-                    "field [{path}] of type [{}] cannot be cast to [java.lang.String]",
-                    other.java_type()
                 )));
             }
         };

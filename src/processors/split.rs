@@ -61,23 +61,12 @@ fn java_split(re: &Regex, s: &str, keep_trailing: bool) -> Result<Vec<String>, I
 impl Processor for Split {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let path = self.field.resolve(doc)?.into_owned();
-        let value = if self.ignore_missing {
-            doc.get_opt(&path)
-        } else {
-            Some(doc.get(&path)?)
-        };
-        let parts = match value {
-            None | Some(Value::Null) if self.ignore_missing => return Ok(Flow::Continue),
-            None | Some(Value::Null) => {
+        let parts = match doc.get_string(&path, self.ignore_missing)? {
+            Some(s) => java_split(&self.separator, s, self.preserve_trailing)?,
+            None if self.ignore_missing => return Ok(Flow::Continue),
+            None => {
                 return Err(IngestError::illegal_argument(format!(
                     "field [{path}] is null, cannot split."
-                )));
-            }
-            Some(Value::String(s)) => java_split(&self.separator, s, self.preserve_trailing)?,
-            Some(other) => {
-                return Err(IngestError::illegal_argument(format!(
-                    "field [{path}] of type [{}] cannot be cast to [java.lang.String]",
-                    other.java_type()
                 )));
             }
         };

@@ -562,25 +562,13 @@ impl UserAgent {
 
 impl Processor for UserAgent {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let value = if self.ignore_missing {
-            doc.get_opt(&self.field)
-        } else {
-            Some(doc.get(&self.field)?)
-        };
-        let agent = match value {
-            None | Some(Value::Null) if self.ignore_missing => return Ok(Flow::Continue),
-            None | Some(Value::Null) => {
+        let agent = match doc.get_string(&self.field, self.ignore_missing)? {
+            Some(s) => s.to_string(),
+            None if self.ignore_missing => return Ok(Flow::Continue),
+            None => {
                 return Err(IngestError::illegal_argument(format!(
                     "field [{}] is null, cannot parse user-agent.",
                     self.field
-                )));
-            }
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => {
-                return Err(IngestError::illegal_argument(format!(
-                    "field [{}] of type [{}] cannot be cast to [java.lang.String]",
-                    self.field,
-                    other.java_type()
                 )));
             }
         };
