@@ -19,7 +19,7 @@ fn event() -> Map {
         .lines()
         .next()
         .expect("a sample event");
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("message".into(), Value::from(line));
     if let Ok(v) = Value::from_json_str(line) {
         m.insert("authentik".into(), v);
@@ -86,7 +86,7 @@ fn painless(c: &mut Criterion) {
     // Iterates ctx: the whole document goes into the interpreter and back.
     let whole = Script::compile(
         "int n = 0; for (def k : ctx.keySet()) { n++ } ctx.count = n",
-        Map::new(),
+        Map::default(),
     )
     .unwrap();
     g.bench_function("script/whole_ctx", |b| {
@@ -183,7 +183,7 @@ fn whole_pipeline(c: &mut Criterion) {
         .lines()
         .next()
         .unwrap();
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("message".into(), Value::from(line));
     let input = Value::Map(m).to_json();
     c.bench_function("pipeline/authentik_event", |b| {

@@ -34,7 +34,7 @@ impl IngestError {
             processor_type: None,
             processor_tag: None,
             pipeline: None,
-            details: Map::new(),
+            details: Map::default(),
             caused_by: None,
             fatal: false,
         }

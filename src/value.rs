@@ -5,7 +5,10 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt::{self, Write as _};
 
 /// An ordered map of field names to values (insertion order, deterministic).
-pub type Map = IndexMap<String, Value>;
+pub type Map = IndexMap<String, Value, HashState>;
+
+/// The hasher of every map and set pipette builds: fast, and seeded per process.
+pub type HashState = foldhash::fast::RandomState;
 
 /// One value of an ingest document, keeping Elasticsearch's Java number types apart.
 #[derive(Debug, Clone, Default)]
@@ -337,7 +340,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::List(v))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut m = Map::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        let mut m = Map::with_capacity_and_hasher(
+            map.size_hint().unwrap_or(0).min(4096),
+            Default::default(),
+        );
         while let Some(k) = map.next_key::<KeyString>()? {
             let v: Value = map.next_value()?;
             m.insert(k.0, v);
@@ -724,7 +730,7 @@ mod tests {
             v = if i % 2 == 0 {
                 Value::List(vec![Value::Null, v])
             } else {
-                Value::Map(Map::from([("k".to_string(), v)]))
+                Value::Map([("k".to_string(), v)].into_iter().collect())
             };
         }
         let json = v.to_json();

@@ -342,7 +342,7 @@ fn geoip_uncovered(steps: &[&[Value]], resources: &Resources) -> Option<String> 
             };
             let mut set = PipelineSet::new();
             set.insert(p);
-            let mut source = Map::new();
+            let mut source = Map::default();
             source.insert("ip".into(), ip.clone().into());
             let doc = IngestDocument::new(source, "2024-01-01T00:00:00.000Z");
             matches!(set.run("geoip-coverage", doc), Ok(Some(d)) if d.ctx.contains_key("g"))

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let mut opts = Map::new();
+    let mut opts = Map::default();
     opts.insert("field".into(), Value::from("message"));
     opts.insert(
         "formats".into(),

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(p) = common::parts(data, 3) else {
         return;
     };
-    let mut opts = Map::new();
+    let mut opts = Map::default();
     opts.insert("field".into(), Value::from("message"));
     opts.insert("pattern".into(), Value::from(p[0].as_str()));
     opts.insert("append_separator".into(), Value::from(p[2].as_str()));

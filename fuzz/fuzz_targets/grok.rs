@@ -12,14 +12,14 @@ fuzz_target!(|data: &[u8]| {
     let Some(p) = common::parts(data, 3) else {
         return;
     };
-    let mut opts = Map::new();
+    let mut opts = Map::default();
     opts.insert("field".into(), Value::from("message"));
     opts.insert(
         "patterns".into(),
         Value::List(vec![Value::from(p[0].as_str())]),
     );
     if !p[2].is_empty() {
-        let mut defs = Map::new();
+        let mut defs = Map::default();
         defs.insert("CUSTOM".into(), Value::from(p[2].as_str()));
         opts.insert("pattern_definitions".into(), Value::Map(defs));
     }

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {
         return;
     };
-    let mut params = Map::new();
+    let mut params = Map::default();
     params.insert("p".into(), Value::from("param"));
     let Ok(script) = Script::compile(source, params) else {
         return;

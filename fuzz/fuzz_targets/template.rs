@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(v) = ValueSource::compile(&Value::from(p[0].as_str()), Escape::Json) {
         let _ = v.render(&doc);
     }
-    let mut opts = Map::new();
+    let mut opts = Map::default();
     opts.insert("field".into(), Value::from(p[0].as_str()));
     opts.insert("value".into(), Value::from(p[0].as_str()));
     common::run_one_processor("set", opts, &p[1]);

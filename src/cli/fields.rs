@@ -146,7 +146,7 @@ fn lint(args: &LintArgs, cli: &Cli) -> u8 {
             let list = problems
                 .iter()
                 .map(|x| {
-                    let mut m = Map::new();
+                    let mut m = Map::default();
                     m.insert("file".into(), x.file.display().to_string().into());
                     m.insert(
                         "line".into(),
@@ -159,7 +159,7 @@ fn lint(args: &LintArgs, cli: &Cli) -> u8 {
                     Value::Map(m)
                 })
                 .collect();
-            let mut top = Map::new();
+            let mut top = Map::default();
             top.insert("files".into(), Value::from_i64(files as i64));
             top.insert("problems".into(), Value::List(list));
             emit(&(Value::Map(top).to_json_pretty(2) + "\n"));
@@ -235,7 +235,7 @@ fn details(f: &FieldInfo) -> String {
 
 fn info_value(f: &FieldInfo) -> Value {
     let strs = |v: &[String]| Value::List(v.iter().map(|s| Value::from(s.as_str())).collect());
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("name".into(), f.name.as_str().into());
     m.insert("type".into(), f.ty.as_str().into());
     for (k, v) in [
@@ -284,7 +284,7 @@ fn show(args: &ShowArgs) -> u8 {
         });
     }
     let ecs_dir = args.ecs_dir.clone().or_else(default_ecs_dir);
-    let mut json = Map::new();
+    let mut json = Map::default();
     let mut text = String::new();
     for ds in datasets {
         let schema = match load_dataset_schema(ds, ecs_dir.as_deref()) {

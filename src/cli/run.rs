@@ -218,7 +218,7 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
                 };
                 match args.trace_format {
                     TraceFormat::Json => {
-                        let mut m = Map::new();
+                        let mut m = Map::default();
                         match v {
                             Value::Map(mut em) if em.contains_key("error") => {
                                 m.insert(

@@ -356,7 +356,7 @@ fn with_json_traces(json: &str, run: &RunReport, traces: &[FailingTrace<'_>]) ->
                     .entry("traces".to_string())
                     .or_insert_with(|| Value::List(Vec::new()));
                 if let Value::List(l) = entry {
-                    let mut tm = Map::new();
+                    let mut tm = Map::default();
                     tm.insert("document".into(), Value::from_i64(t.document as i64));
                     tm.insert("steps".into(), steps_value(&t.steps));
                     l.push(Value::Map(tm));

@@ -43,12 +43,12 @@ pub struct IngestDocument {
 impl IngestDocument {
     /// A document from its source, with `_index` and `_id` set as `_simulate` sets them by default.
     pub fn new(source: Map, timestamp: &str) -> Self {
-        let mut ctx = Map::with_capacity(source.len() + 2);
+        let mut ctx = Map::with_capacity_and_hasher(source.len() + 2, Default::default());
         ctx.insert("_index".into(), Value::from("_index"));
         ctx.insert("_id".into(), Value::from("_id"));
         ctx.insert("_version".into(), Value::Long(-3));
         ctx.extend(source);
-        let mut ingest = Map::new();
+        let mut ingest = Map::default();
         ingest.insert("timestamp".into(), Value::from(timestamp));
         IngestDocument {
             ctx,
@@ -276,7 +276,7 @@ impl IngestDocument {
             };
             let v = root.entry(first.clone()).or_insert(Value::Null);
             if v.is_null() {
-                *v = Value::Map(Map::new());
+                *v = Value::Map(Map::default());
             }
             v
         };
@@ -285,7 +285,7 @@ impl IngestDocument {
                 Value::Map(m) => {
                     let v = m.entry(part.clone()).or_insert(Value::Null);
                     if v.is_null() {
-                        *v = Value::Map(Map::new());
+                        *v = Value::Map(Map::default());
                     }
                     v
                 }

@@ -265,7 +265,7 @@ pub fn bench_dataset(ds: &Dataset, opts: &BenchOptions, resources: &Resources) -
     let run_one = |text: &str| -> (usize, bool) {
         let source = match Value::from_json_str(text) {
             Ok(Value::Map(m)) => m,
-            _ => Map::new(),
+            _ => Map::default(),
         };
         let (out, failed) = match run_event(&set, &ds.entry, source, Some(&index), &opts.clock) {
             Ok(v) => (v.to_json(), false),
@@ -279,7 +279,7 @@ pub fn bench_dataset(ds: &Dataset, opts: &BenchOptions, resources: &Resources) -
         .map(|t| {
             let source = match Value::from_json_str(t) {
                 Ok(Value::Map(m)) => m,
-                _ => Map::new(),
+                _ => Map::default(),
             };
             match run_event(&set, &ds.entry, source, Some(&index), &opts.clock) {
                 Ok(v) => v.to_json(),
@@ -324,7 +324,7 @@ pub fn bench_dataset(ds: &Dataset, opts: &BenchOptions, resources: &Resources) -
     for i in 0..b.docs {
         let source = match Value::from_json_str(&inputs[i % inputs.len()]) {
             Ok(Value::Map(m)) => m,
-            _ => Map::new(),
+            _ => Map::default(),
         };
         let mut doc = IngestDocument::new(source, &opts.clock.timestamp());
         doc.ctx.insert("_index".into(), Value::from(index.as_str()));
@@ -525,7 +525,7 @@ pub fn human(results: &[DatasetBench], top: usize) -> String {
 }
 
 fn named(name: &str, value: Value, unit: Option<&str>, description: Option<&str>) -> Value {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("name".into(), Value::from(name));
     if let Some(d) = description {
         m.insert("description".into(), Value::from(d));
@@ -538,7 +538,7 @@ fn named(name: &str, value: Value, unit: Option<&str>, description: Option<&str>
 }
 
 fn test(name: &str, description: &str, results: Vec<Value>) -> Value {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("name".into(), Value::from(name));
     m.insert("description".into(), Value::from(description));
     m.insert("result".into(), Value::List(results));
@@ -551,7 +551,7 @@ fn test(name: &str, description: &str, results: Vec<Value>) -> Value {
 pub fn json(results: &[DatasetBench], top: usize) -> String {
     let mut list = Vec::new();
     for b in results {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("type".into(), Value::from("pipeline"));
         m.insert("package".into(), Value::from(b.package.as_str()));
         m.insert("data_stream".into(), Value::from(b.data_stream.as_str()));
@@ -652,7 +652,7 @@ pub fn json(results: &[DatasetBench], top: usize) -> String {
         );
         list.push(Value::Map(m));
     }
-    let mut top_map = Map::new();
+    let mut top_map = Map::default();
     top_map.insert("benchmarks".into(), Value::List(list));
     let mut s = Value::Map(top_map).to_json_pretty(2);
     s.push('\n');
@@ -783,13 +783,13 @@ mod tests {
             deep,
         ];
         for case in cases {
-            let mut source = Map::new();
+            let mut source = Map::default();
             source.insert("v".into(), case.clone());
             let clock = Clock::parse("2024-01-02T03:04:05Z").unwrap();
             let got = run_event(&set, "p", source.clone(), None, &clock).unwrap();
             let written = Value::Map(source).to_json();
             let want = Value::from_json_str(&written).unwrap_or(Value::Map({
-                let mut m = Map::new();
+                let mut m = Map::default();
                 m.insert("v".into(), case.clone());
                 m
             }));

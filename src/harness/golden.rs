@@ -38,7 +38,7 @@ pub fn html_escaping_for(format_version: Option<&str>) -> bool {
 
 /// The text of a golden file for these documents (`null` for dropped ones).
 pub fn format_expected(docs: &[Value], html_escape: bool) -> String {
-    let mut top = Map::new();
+    let mut top = Map::default();
     // Go marshals an empty (nil) slice as null.
     let list = if docs.is_empty() {
         Value::Null

@@ -56,7 +56,7 @@ fn go_ext(path: &Path) -> String {
 
 /// `{"message": line}`.
 pub fn message_event(line: String) -> Map {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("message".into(), Value::String(line));
     m
 }
@@ -151,7 +151,7 @@ pub fn put_dotted(m: &mut Map, key: &str, value: Value) -> Result<(), String> {
         };
         let child = m
             .entry(head.to_string())
-            .or_insert_with(|| Value::Map(Map::new()));
+            .or_insert_with(|| Value::Map(Map::default()));
         match child {
             Value::Map(cm) => {
                 m = cm;
@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn put_dotted_and_sort_keys_on_100000_segments() {
         let key = vec!["b"; 100_000].join(".");
-        let mut m = Map::new();
+        let mut m = Map::default();
         put_dotted(&mut m, &key, Value::Int(1)).unwrap();
         put_dotted(&mut m, "a", Value::Int(2)).unwrap();
         sort_keys(&mut m);

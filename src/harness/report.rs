@@ -235,7 +235,7 @@ fn count(n: usize) -> Value {
 pub fn json(report: &RunReport) -> String {
     let mut results = Vec::new();
     for r in &report.results {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("package".into(), r.package.as_str().into());
         m.insert("data_stream".into(), r.data_stream.as_str().into());
         m.insert("name".into(), r.name.as_str().into());
@@ -249,7 +249,7 @@ pub fn json(report: &RunReport) -> String {
             .mismatches
             .iter()
             .map(|x| {
-                let mut mm = Map::new();
+                let mut mm = Map::default();
                 mm.insert("index".into(), count(x.index));
                 mm.insert("cause".into(), x.cause.as_str().into());
                 mm.insert("diff".into(), x.diff.as_str().into());
@@ -261,7 +261,7 @@ pub fn json(report: &RunReport) -> String {
             .doc_errors
             .iter()
             .map(|(i, e)| {
-                let mut mm = Map::new();
+                let mut mm = Map::default();
                 mm.insert("index".into(), count(*i));
                 mm.insert("error".into(), e.as_str().into());
                 Value::Map(mm)
@@ -275,7 +275,7 @@ pub fn json(report: &RunReport) -> String {
         );
         m.insert("causes".into(), strings(&r.causes));
         if let Some(s) = &r.skip {
-            let mut sm = Map::new();
+            let mut sm = Map::default();
             sm.insert("reason".into(), s.reason.as_str().into());
             sm.insert("link".into(), s.link.as_str().into());
             m.insert("skip".into(), Value::Map(sm));
@@ -293,7 +293,7 @@ pub fn json(report: &RunReport) -> String {
         .datasets
         .iter()
         .map(|d| {
-            let mut m = Map::new();
+            let mut m = Map::default();
             m.insert("package".into(), d.package.as_str().into());
             m.insert("data_stream".into(), d.data_stream.as_str().into());
             m.insert("uncovered_fields".into(), strings(&d.uncovered));
@@ -302,7 +302,7 @@ pub fn json(report: &RunReport) -> String {
         })
         .collect();
     let s = report.summary();
-    let mut sm = Map::new();
+    let mut sm = Map::default();
     for (k, v) in [
         ("packages", s.packages),
         ("data_streams", s.data_streams),
@@ -322,7 +322,7 @@ pub fn json(report: &RunReport) -> String {
         .top_causes(25)
         .into_iter()
         .map(|c| {
-            let mut m = Map::new();
+            let mut m = Map::default();
             m.insert("cause".into(), c.cause.into());
             m.insert("files".into(), count(c.files));
             m.insert("documents".into(), count(c.documents));
@@ -330,7 +330,7 @@ pub fn json(report: &RunReport) -> String {
         })
         .collect();
     sm.insert("top_causes".into(), Value::List(causes));
-    let mut top = Map::new();
+    let mut top = Map::default();
     top.insert("results".into(), Value::List(results));
     top.insert("datasets".into(), Value::List(datasets));
     top.insert("summary".into(), Value::Map(sm));

@@ -52,7 +52,7 @@ fn processors_from_text(text: &str) -> Result<Vec<Value>, String> {
             };
             let dataset = strings(rule.get("target_dataset"), "target_dataset")?;
             let namespace = strings(rule.get("namespace"), "namespace")?;
-            let mut opts = Map::new();
+            let mut opts = Map::default();
             opts.insert("tag".into(), Value::from(source.as_str()));
             // elastic-package always writes `if`; an empty one is left out here (no condition).
             if let Some(Value::String(cond)) = rule.get("if")
@@ -62,7 +62,7 @@ fn processors_from_text(text: &str) -> Result<Vec<Value>, String> {
             }
             opts.insert("dataset".into(), Value::List(dataset));
             opts.insert("namespace".into(), Value::List(namespace));
-            let mut p = Map::new();
+            let mut p = Map::default();
             p.insert("reroute".into(), Value::Map(opts));
             out.push(Value::Map(p));
         }

@@ -173,9 +173,9 @@ fn normalise(msg: &str, keep: &str) -> String {
 /// The error object a `_simulate` response shows for a failed document.
 pub fn error_value(e: &IngestError) -> Value {
     fn body(e: &IngestError, root: bool) -> Map {
-        let mut m = Map::new();
+        let mut m = Map::default();
         if root {
-            let mut rc = Map::new();
+            let mut rc = Map::default();
             rc.insert("type".into(), e.kind.clone().into());
             rc.insert("reason".into(), e.reason.clone().into());
             m.insert("root_cause".into(), Value::List(vec![Value::Map(rc)]));
@@ -199,7 +199,7 @@ pub fn error_value(e: &IngestError) -> Value {
         }
         m
     }
-    let mut top = Map::new();
+    let mut top = Map::default();
     top.insert("error".into(), Value::Map(body(e, true)));
     Value::Map(top)
 }

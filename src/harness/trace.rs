@@ -415,7 +415,7 @@ pub fn steps_value(steps: &[Step]) -> Value {
     let list = steps
         .iter()
         .map(|s| {
-            let mut m = Map::new();
+            let mut m = Map::default();
             m.insert("pipeline".into(), s.pipeline.as_str().into());
             m.insert(
                 "file".into(),
@@ -445,7 +445,7 @@ pub fn steps_value(steps: &[Step]) -> Value {
                 .changes
                 .iter()
                 .map(|c| {
-                    let mut cm = Map::new();
+                    let mut cm = Map::default();
                     match c {
                         Change::Added(p, v) => {
                             cm.insert("op".into(), "add".into());
@@ -500,7 +500,7 @@ mod tests {
         let set = set_of(
             "processors:\n  - set:\n      tag: s1\n      field: a\n      value: 1\n  - rename:\n      field: b\n      target_field: c\n  - lowercase:\n      field: a\n      if: ctx.x != null\n  - fail:\n      message: boom\n      ignore_failure: true\n",
         );
-        let mut src = Map::new();
+        let mut src = Map::default();
         src.insert("b".into(), "v".into());
         let t = trace_event(&set, "p", src, None, &Clock::default());
         let st: Vec<&str> = t.steps.iter().map(|s| s.status).collect();

@@ -375,7 +375,7 @@ mod tests {
     /// Runs `src` over `input` and returns the resulting source as JSON.
     fn run(src: &str, input: &str) -> String {
         use crate::value::{Map, Value};
-        let script = super::super::Script::compile(src, Map::new()).unwrap();
+        let script = super::super::Script::compile(src, Map::default()).unwrap();
         let Ok(Value::Map(m)) = Value::from_json_str(input) else {
             panic!("bad input")
         };

@@ -536,7 +536,7 @@ pub fn static_field<'a>(class: &str, name: &str) -> Res<V<'a>> {
         ("Math", "PI") => V::Double(std::f64::consts::PI),
         ("Math", "E") => V::Double(std::f64::consts::E),
         ("Collections", "EMPTY_LIST") => V::new_list(vec![]),
-        ("Collections", "EMPTY_MAP") => V::new_map(IndexMap::new()),
+        ("Collections", "EMPTY_MAP") => V::new_map(IndexMap::default()),
         _ => return Err(Exc::iae(format!("static field [{class}.{name}] not found"))),
     })
 }
@@ -897,7 +897,7 @@ pub fn construct<'a>(it: &mut Interp<'a>, class: &str, args: Vec<V<'a>>) -> Res<
                     .map(|(k, v)| (K(k), v))
                     .collect(),
             ),
-            _ => V::new_map(IndexMap::new()),
+            _ => V::new_map(IndexMap::default()),
         },
         "HashSet" | "LinkedHashSet" => match &a0 {
             c if c.is_list_like() => new_set(c.items()),
@@ -1181,11 +1181,11 @@ pub fn call_static<'a>(
             V::Null
         }
         ("Collections", "emptyList") => V::new_list(vec![]),
-        ("Collections", "emptyMap") => V::new_map(IndexMap::new()),
+        ("Collections", "emptyMap") => V::new_map(IndexMap::default()),
         ("Collections", "emptySet") => new_set(vec![]),
         ("Collections", "singletonList") => V::new_list(vec![a0]),
         ("Collections", "singleton") => new_set(vec![a0]),
-        ("Collections", "singletonMap") => V::new_map(IndexMap::from([(K(a0), a1)])),
+        ("Collections", "singletonMap") => V::new_map([(K(a0), a1)].into_iter().collect()),
         ("Collections", "max") | ("Collections", "min") => {
             let items = a0.items();
             let mut best: Option<V<'a>> = None;
@@ -2147,7 +2147,7 @@ fn collection_method<'a>(
             }
             ("removeIf", 1) => {
                 let items: Vec<V<'a>> = s.borrow().iter().map(|k| k.0.clone()).collect();
-                let mut keep = IndexSet::new();
+                let mut keep = IndexSet::default();
                 let mut changed = false;
                 for v in items {
                     if call_pred(it, &a0, vec![v.clone()])? {
@@ -2308,7 +2308,7 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
             return Ok(V::Null);
         }
         ("findAll", 1) => {
-            let mut out = IndexMap::new();
+            let mut out = IndexMap::default();
             for (k, v) in recv.map_entries() {
                 if call_pred(it, &a0, vec![k.clone(), v.clone()])? {
                     out.insert(K(k), v);
@@ -2801,7 +2801,7 @@ fn stream_method<'a>(
             stream(out)
         }
         ("distinct", 0) => {
-            let mut seen: IndexSet<K<'a>> = IndexSet::new();
+            let mut seen: IndexSet<K<'a>, crate::value::HashState> = IndexSet::default();
             for v in items {
                 seen.insert(K(v.clone()));
             }
@@ -2873,7 +2873,7 @@ fn stream_method<'a>(
                     V::Str(Rc::from(s))
                 }
                 Collector::Map(kf, vf) => {
-                    let mut m = IndexMap::new();
+                    let mut m = IndexMap::default();
                     for v in items {
                         let k = it.call_value(kf, vec![v.clone()])?;
                         let val = it.call_value(vf, vec![v.clone()])?;

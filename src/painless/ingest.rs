@@ -174,7 +174,7 @@ fn create_depth<'a>(root: &V<'a>, path: &str) -> Res<(V<'a>, String)> {
         match map_get(&container, seg) {
             Some(v) if v.is_map() => container = v,
             None => {
-                let next = V::new_map(IndexMap::new());
+                let next = V::new_map(IndexMap::default());
                 set_member(&container, V::str(seg), next.clone(), false)?;
                 container = next;
             }

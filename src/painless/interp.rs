@@ -495,7 +495,8 @@ impl<'a> Interp<'a> {
                 V::new_list(out)
             }
             ExprKind::MapInit(entries) => {
-                let mut m = indexmap::IndexMap::with_capacity(entries.len());
+                let mut m =
+                    indexmap::IndexMap::with_capacity_and_hasher(entries.len(), Default::default());
                 for (k, v) in entries {
                     let k = self.eval(k)?;
                     let v = self.eval(v)?;

@@ -129,7 +129,7 @@ impl Script {
     /// Compiles the `{source, lang, params}` form (or a bare source string).
     pub fn from_options(v: &Value) -> Result<Script, String> {
         match v {
-            Value::String(s) => Script::compile(s, Map::new()),
+            Value::String(s) => Script::compile(s, Map::default()),
             Value::Map(m) => {
                 if let Some(lang) = m.get("lang") {
                     let lang = lang.to_java_string();
@@ -143,7 +143,7 @@ impl Script {
                     );
                 }
                 let params = match m.get("params") {
-                    None => Map::new(),
+                    None => Map::default(),
                     Some(Value::Map(p)) => p.clone(),
                     Some(_) => return Err("[params] must be an object".into()),
                 };
@@ -208,7 +208,7 @@ impl Script {
         );
         d.insert("script".into(), Value::from(self.source.as_str()));
         d.insert("lang".into(), Value::from("painless"));
-        let mut p = Map::new();
+        let mut p = Map::default();
         p.insert("offset".into(), Value::from_i64(offset as i64));
         p.insert("start".into(), Value::from_i64(start as i64));
         p.insert("end".into(), Value::from_i64(end as i64));
@@ -329,7 +329,7 @@ impl Script {
         };
         match converted {
             Ok(entries) => {
-                let mut m = Map::with_capacity(entries.len());
+                let mut m = Map::with_capacity_and_hasher(entries.len(), Default::default());
                 for (k, plan) in entries {
                     let v = match plan {
                         value::Plan::New(v) => v,

@@ -20,7 +20,7 @@ fn cond(expr: &str, ctx: &str, want: bool) {
 
 /// Asserts that script `src` turns `input` ctx into `output` ctx.
 fn give(src: &str, input: &str, output: &str) {
-    let s = Script::compile(src, Map::new()).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let s = Script::compile(src, Map::default()).unwrap_or_else(|e| panic!("{src}: {e}"));
     let mut d = doc(input);
     s.execute(&mut d, "p")
         .unwrap_or_else(|e| panic!("{src} on {input}: {e} {:?}", e.caused_by));
@@ -87,13 +87,13 @@ fn corpus_scripts_compile() {
     let mut failures = Vec::new();
     let (mut ok_if, mut ok_src) = (0, 0);
     for s in &ifs {
-        match Script::compile(s, Map::new()) {
+        match Script::compile(s, Map::default()) {
             Ok(_) => ok_if += 1,
             Err(e) => failures.push(format!("if: {e}\n    {}", s.replace('\n', "\n    "))),
         }
     }
     for s in &srcs {
-        match Script::compile(s, Map::new()) {
+        match Script::compile(s, Map::default()) {
             Ok(_) => ok_src += 1,
             Err(e) => failures.push(format!("source: {e}\n    {}", s.replace('\n', "\n    "))),
         }
@@ -116,7 +116,7 @@ fn corpus_scripts_compile() {
 
 /// Asserts that script `src` fails on `input` with a cause of `kind` and root message `msg`.
 fn fails(src: &str, input: &str, kind: &str, msg: &str) {
-    let s = Script::compile(src, Map::new()).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let s = Script::compile(src, Map::default()).unwrap_or_else(|e| panic!("{src}: {e}"));
     let mut d = doc(input);
     let e = s.execute(&mut d, "p").expect_err(src);
     assert_eq!(e.kind, "script_exception", "{src}");
@@ -130,7 +130,7 @@ fn fails(src: &str, input: &str, kind: &str, msg: &str) {
 
 /// Asserts that `src` does not compile, with a message containing `part`.
 fn bad(src: &str, part: &str) {
-    match Script::compile(src, Map::new()) {
+    match Script::compile(src, Map::default()) {
         Ok(_) => panic!("{src}: expected a compile error"),
         Err(e) => assert!(e.contains(part), "{src}: {e} does not contain {part}"),
     }
@@ -237,7 +237,7 @@ fn assignments_and_java_types() {
     );
     let s = Script::compile(
         "ctx.i = 1; ctx.l = 1L; ctx.d = 2.0; ctx.f = 1.5f; ctx.c = (long) 3",
-        Map::new(),
+        Map::default(),
     )
     .unwrap();
     let mut d = doc("{}");
@@ -552,7 +552,7 @@ fn runtime_errors() {
         "string_index_out_of_bounds_exception",
         "begin 5, end 2, length 2",
     );
-    let s = Script::compile("ctx.foo = ctx", Map::new()).unwrap();
+    let s = Script::compile("ctx.foo = ctx", Map::default()).unwrap();
     let e = s
         .execute(&mut doc(r#"{"a":1}"#), "my_pipeline")
         .unwrap_err();
@@ -605,7 +605,7 @@ fn deep_but_legal_scripts_run() {
 fn worst_case_nesting_does_not_overflow() {
     let body = format!("{}f(n - 1){}", "(".repeat(27), ")".repeat(27));
     let src = format!("int f(int n) {{ if (n <= 0) {{ return 0 }} return {body} }} f(100)");
-    let s = Script::compile(&src, Map::new()).expect("compiles");
+    let s = Script::compile(&src, Map::default()).expect("compiles");
     let e = s.execute(&mut doc("{}"), "p").unwrap_err();
     assert_eq!(e.caused_by.unwrap().kind, "stack_overflow_error");
 }
@@ -614,7 +614,7 @@ fn worst_case_nesting_does_not_overflow() {
 fn maps_iterate_in_java_hashmap_order() {
     // Keys of params and of script maps come out in java.util.HashMap order.
     let src = "def out = []; for (e in params.entrySet()) { out.add(e.getValue()) } ctx.out = out";
-    let mut params = Map::new();
+    let mut params = Map::default();
     for (k, v) in [
         ("0x40000000", "Forwardable"),
         ("0x00000010", "Renewable-ok"),
@@ -689,7 +689,8 @@ fn ingest_script_api() {
         "{}",
         r#"{"now":"2024-01-01T00:00Z","idx":"_index2"}"#,
     );
-    let s = Script::compile("metadata().versionType = 'external'", Map::new()).expect("compiles");
+    let s =
+        Script::compile("metadata().versionType = 'external'", Map::default()).expect("compiles");
     let mut d = doc("{}");
     s.execute(&mut d, "p").expect("runs");
     assert_eq!(d.ctx.get("_version_type"), Some(&Value::from("external")));
@@ -749,7 +750,7 @@ fn conditions_compare_document_maps_by_identity() {
 #[test]
 fn java_arrays_in_ctx_fail_the_document() {
     // IngestDocument.deepCopy (run by _simulate on the result) rejects Java arrays.
-    let s = Script::compile("ctx.a = 'x y'.splitOnToken(' ')", Map::new()).unwrap();
+    let s = Script::compile("ctx.a = 'x y'.splitOnToken(' ')", Map::default()).unwrap();
     let mut d = doc("{}");
     let e = s.execute(&mut d, "p").expect_err("a String[] in ctx");
     assert_eq!(e.kind, "illegal_argument_exception");

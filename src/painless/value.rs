@@ -3,7 +3,7 @@
 
 use super::ast::{FuncRef, Function, Lambda, Ty};
 use super::regex::JavaRegex;
-use crate::value::{Map, Value, java_double_to_string, java_float_to_string};
+use crate::value::{HashState, Map, Value, java_double_to_string, java_float_to_string};
 use indexmap::{IndexMap, IndexSet};
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
@@ -13,9 +13,9 @@ use std::sync::Arc;
 /// A shared, mutable list (ArrayList or array).
 pub type ListRef<'a> = Rc<RefCell<Vec<V<'a>>>>;
 /// A shared, mutable map (HashMap; insertion-ordered for determinism).
-pub type MapRef<'a> = Rc<RefCell<IndexMap<K<'a>, V<'a>>>>;
+pub type MapRef<'a> = Rc<RefCell<IndexMap<K<'a>, V<'a>, HashState>>>;
 /// A shared, mutable set.
-pub type SetRef<'a> = Rc<RefCell<IndexSet<K<'a>>>>;
+pub type SetRef<'a> = Rc<RefCell<IndexSet<K<'a>, HashState>>>;
 
 /// One Java value.
 #[derive(Clone, Debug, Default)]
@@ -316,7 +316,7 @@ impl<'a> V<'a> {
     }
 
     /// A new HashMap.
-    pub fn new_map(m: IndexMap<K<'a>, V<'a>>) -> V<'a> {
+    pub fn new_map(m: IndexMap<K<'a>, V<'a>, HashState>) -> V<'a> {
         V::Map(Rc::new(RefCell::new(m)))
     }
 
@@ -648,7 +648,7 @@ impl<'a> V<'a> {
             }
             V::Map(m) => {
                 guard(Rc::as_ptr(m) as usize, stack)?;
-                let mut out = Map::with_capacity(m.borrow().len());
+                let mut out = Map::with_capacity_and_hasher(m.borrow().len(), Default::default());
                 for (k, v) in m.borrow().iter() {
                     let key = match &k.0 {
                         V::Str(s) => s.to_string(),
@@ -673,7 +673,7 @@ impl<'a> V<'a> {
             V::DocList(l) => Value::List(l.to_vec()),
             V::Obj(o) => match &**o {
                 Obj::Entry(k, v, _) => {
-                    let mut m = Map::new();
+                    let mut m = Map::default();
                     m.insert(k.to_java_string(), v.borrow().to_value_in(stack)?);
                     Value::Map(m)
                 }
@@ -742,7 +742,7 @@ impl Plan {
             (Plan::New(v), _) => v,
             (Plan::Map(entries), Value::Map(o)) => {
                 let mut slots: Vec<Option<(String, Value)>> = o.into_iter().map(Some).collect();
-                let mut out = Map::with_capacity(entries.len());
+                let mut out = Map::with_capacity_and_hasher(entries.len(), Default::default());
                 for e in entries {
                     match e {
                         PlanEntry::Orig(j, p) => {
@@ -824,6 +824,6 @@ pub fn from_value<'a>(v: &Value) -> V<'a> {
 }
 
 /// A document map copied into an interpreter map.
-pub fn map_from_value<'a>(m: &Map) -> IndexMap<K<'a>, V<'a>> {
+pub fn map_from_value<'a>(m: &Map) -> IndexMap<K<'a>, V<'a>, HashState> {
     m.iter().map(|(k, v)| (K::str(k), from_value(v))).collect()
 }

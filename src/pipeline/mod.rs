@@ -158,7 +158,7 @@ impl<'r> Builder<'r> {
         place.processor_type = type_name.clone();
         let options = match options {
             Value::Map(o) => o.clone(),
-            Value::Null => Map::new(),
+            Value::Null => Map::default(),
             other => {
                 return Err(self.place_error(
                     place,
@@ -644,7 +644,7 @@ mod tests {
             )
             .unwrap(),
         );
-        let doc = IngestDocument::new(Map::new(), "t");
+        let doc = IngestDocument::new(Map::default(), "t");
         let out = set.run("outer", doc).unwrap().unwrap();
         assert_eq!(out.access_pattern(), AccessPattern::Classic);
         assert_eq!(

@@ -85,7 +85,7 @@ impl ForEach {
         env: &mut Env<'_>,
         entries: Map,
     ) -> Result<Option<Value>, IngestError> {
-        let mut out = Map::with_capacity(entries.len());
+        let mut out = Map::with_capacity_and_hasher(entries.len(), Default::default());
         for (key, item) in entries {
             let previous_key = put(doc, "_key", Value::String(key));
             let previous = put(doc, "_value", item);

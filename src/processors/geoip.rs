@@ -394,7 +394,7 @@ impl GeoIp {
             })
         })?;
         let Some(rec) = &found.record else {
-            return Ok(Map::new());
+            return Ok(Map::default());
         };
         let network = found
             .network
@@ -414,7 +414,7 @@ impl GeoIp {
             .and_then(Json::as_array)
             .and_then(|l| l.last())
             .unwrap_or(&null);
-        let mut out = Map::new();
+        let mut out = Map::default();
         for &p in &self.properties {
             let v: Option<Value> = match p {
                 Ip => Some(Value::String(ip.to_string())),
@@ -440,7 +440,7 @@ impl GeoIp {
                     at(rec, &["location", "longitude"]).and_then(Json::as_f64),
                 ) {
                     (Some(lat), Some(lon)) => {
-                        let mut m = Map::new();
+                        let mut m = Map::default();
                         m.insert("lat".into(), Value::Double(lat));
                         m.insert("lon".into(), Value::Double(lon));
                         Some(Value::Map(m))
@@ -714,7 +714,7 @@ mod tests {
                     else {
                         continue;
                     };
-                    let mut src = Map::new();
+                    let mut src = Map::default();
                     src.insert("ip".into(), Value::from(ip.as_str()));
                     let out = set
                         .run("t", IngestDocument::new(src, "t"))

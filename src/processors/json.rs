@@ -539,7 +539,7 @@ impl Reader {
     fn object(&mut self) -> Result<Value, Fail> {
         let open_line = self.line;
         let open_col = self.col_of(self.pos - 1);
-        let mut map = Map::new();
+        let mut map = Map::default();
         self.skip_ws();
         match self.peek() {
             None => return Err(self.eof()),

@@ -312,7 +312,7 @@ mod tests {
         let (idx, _) = run_with_index(r#"{"destination":"other"}"#, "logs-a-b", "{}");
         assert_eq!(idx, "other");
         let p = pipeline("reroute", r#"{"dataset":"{{n}}"}"#).unwrap();
-        let mut m = crate::value::Map::new();
+        let mut m = crate::value::Map::default();
         m.insert("n".into(), Value::Int(42));
         let mut d = IngestDocument::new(m, "t");
         d.ctx.insert("_index".into(), Value::from("logs-a-b"));
@@ -350,7 +350,7 @@ mod tests {
             &crate::resources::Resources::new(),
         )
         .unwrap();
-        let mut d = IngestDocument::new(crate::value::Map::new(), "t");
+        let mut d = IngestDocument::new(crate::value::Map::default(), "t");
         let set = crate::pipeline::PipelineSet::new();
         p.execute(&mut d, &mut Env::new(&set)).unwrap();
         assert!(!d.ctx.contains_key("after"));

@@ -130,7 +130,7 @@ struct Parts {
 
 impl Parts {
     fn into_map(self) -> Map {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("domain".into(), opt(self.domain));
         if let Some(f) = self.fragment {
             m.insert("fragment".into(), Value::String(f));

@@ -283,7 +283,7 @@ fn read_rules(text: &str) -> Result<Rules, String> {
             let serde_norway::Value::Mapping(m) = item else {
                 return Err("malformed regular expression file, expecting 'object'".into());
             };
-            let mut rule = Map::new();
+            let mut rule = Map::default();
             for (rk, rv) in m {
                 if let (Some(rk), Some(rv)) = (scalar(&rk), scalar(&rv)) {
                     rule.insert(rk, Value::String(rv));
@@ -519,7 +519,7 @@ impl UserAgent {
                 .device_type
                 .get_or_init(|| p.device_type(agent, ua.as_ref(), os.as_ref(), device.as_ref()))
         });
-        let mut out = Map::new();
+        let mut out = Map::default();
         for prop in &self.properties {
             match prop {
                 Prop::Original => {
@@ -536,7 +536,7 @@ impl UserAgent {
                 }
                 Prop::Os => {
                     if let Some(o) = os {
-                        let mut m = Map::new();
+                        let mut m = Map::default();
                         m.insert("name".into(), Value::from(o.name.as_str()));
                         if let Some(v) = join_version(o) {
                             m.insert("full".into(), Value::String(format!("{} {v}", o.name)));
@@ -546,7 +546,7 @@ impl UserAgent {
                     }
                 }
                 Prop::Device => {
-                    let mut m = Map::new();
+                    let mut m = Map::default();
                     let name = device.as_ref().map(|d| d.name.as_str()).unwrap_or("Other");
                     m.insert("name".into(), Value::from(name));
                     if let Some(t) = &device_type {

@@ -24,18 +24,18 @@ pub struct RestError {
 impl RestError {
     /// An error with one root cause of the given type and reason, plus extra fields.
     pub fn new(status: u16, kind: &str, reason: &str, extra: Map) -> Self {
-        let mut cause = Map::new();
+        let mut cause = Map::default();
         cause.insert("type".into(), kind.into());
         cause.insert("reason".into(), reason.into());
         cause.extend(extra);
         // Elasticsearch writes `root_cause` first, then the exception's own fields.
-        let mut err = Map::new();
+        let mut err = Map::default();
         err.insert(
             "root_cause".into(),
             Value::List(vec![Value::Map(cause.clone())]),
         );
         err.extend(cause);
-        let mut body = Map::new();
+        let mut body = Map::default();
         body.insert("error".into(), Value::Map(err));
         body.insert("status".into(), Value::Int(status as i32));
         RestError {
@@ -46,19 +46,19 @@ impl RestError {
 
     /// 404 with `resource_not_found_exception`.
     pub fn not_found(reason: &str) -> Self {
-        Self::new(404, "resource_not_found_exception", reason, Map::new())
+        Self::new(404, "resource_not_found_exception", reason, Map::default())
     }
 
     /// 400 with `illegal_argument_exception`.
     pub fn bad_request(reason: &str) -> Self {
-        Self::new(400, "illegal_argument_exception", reason, Map::new())
+        Self::new(400, "illegal_argument_exception", reason, Map::default())
     }
 
     /// A pipeline load error as Elasticsearch reports it (`parse_exception` with processor fields).
     pub fn from_load(e: &LoadError) -> Self {
         match e {
             LoadError::Processor { place, error, .. } => {
-                let mut extra = Map::new();
+                let mut extra = Map::default();
                 if let Some(tag) = &place.tag {
                     extra.insert("processor_tag".into(), tag.clone().into());
                 }
@@ -71,9 +71,9 @@ impl RestError {
                 Self::new(400, "parse_exception", &error.to_string(), extra)
             }
             LoadError::Pipeline { message, .. } => {
-                Self::new(400, "parse_exception", message, Map::new())
+                Self::new(400, "parse_exception", message, Map::default())
             }
-            other => Self::new(400, "parse_exception", &other.to_string(), Map::new()),
+            other => Self::new(400, "parse_exception", &other.to_string(), Map::default()),
         }
     }
 }
@@ -81,7 +81,7 @@ impl RestError {
 /// The error object Elasticsearch renders for a failed document.
 pub fn error_body(e: &IngestError) -> Value {
     fn one(e: &IngestError) -> Map {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("type".into(), e.kind.clone().into());
         m.insert("reason".into(), e.reason.clone().into());
         for (k, v) in &e.details {
@@ -92,10 +92,10 @@ pub fn error_body(e: &IngestError) -> Value {
         }
         m
     }
-    let mut root = Map::new();
+    let mut root = Map::default();
     root.insert("type".into(), e.kind.clone().into());
     root.insert("reason".into(), e.reason.clone().into());
-    let mut top = Map::new();
+    let mut top = Map::default();
     top.insert("root_cause".into(), Value::List(vec![Value::Map(root)]));
     top.extend(one(e));
     Value::Map(top)
@@ -197,7 +197,7 @@ impl Cluster {
                         400,
                         "mapper_parsing_exception",
                         "failed to parse",
-                        Map::new(),
+                        Map::default(),
                     ));
                 };
                 let meta = IndexMeta {
@@ -270,7 +270,7 @@ impl Cluster {
                 400,
                 "unsupported_api",
                 &format!("the API [{other}] is not emulated offline"),
-                Map::new(),
+                Map::default(),
             )),
         }
     }
@@ -291,12 +291,12 @@ impl Cluster {
     }
 
     fn get_pipeline(&self, id: Option<&str>, summary: bool) -> Result<Value, RestError> {
-        let mut out = Map::new();
+        let mut out = Map::default();
         for (name, def) in &self.definitions {
             if id.is_none_or(|pat| pat.split(',').any(|p| wildcard_match(p, name))) {
                 // `?summary=true` lists the ids only, each with an empty object.
                 let shown = if summary {
-                    Value::Map(Map::new())
+                    Value::Map(Map::default())
                 } else {
                     def.clone()
                 };
@@ -308,7 +308,7 @@ impl Cluster {
                 404,
                 "resource_not_found_exception",
                 "pipeline missing",
-                Map::new(),
+                Map::default(),
             ));
         }
         Ok(Value::Map(out))
@@ -372,7 +372,7 @@ impl Cluster {
         let fail = |e: IngestError| RestError {
             status: 400,
             body: {
-                let mut m = Map::new();
+                let mut m = Map::default();
                 m.insert("error".into(), error_body(&e));
                 m.insert("status".into(), Value::Int(400));
                 Value::Map(m)
@@ -425,7 +425,7 @@ impl Cluster {
                 &format!(
                     "no such index [{target}] and [require_alias] request flag is [true] and [{target}] is not an alias"
                 ),
-                Map::new(),
+                Map::default(),
             ));
         }
         // Writing through an alias writes to the index it points to.
@@ -483,7 +483,7 @@ impl Cluster {
     fn get(&self, index: &str, id: &str) -> Result<Value, RestError> {
         let index = self.aliases.get(index).map(String::as_str).unwrap_or(index);
         let Some(stored) = self.indices.get(index).and_then(|i| i.docs.get(id)) else {
-            let mut m = Map::new();
+            let mut m = Map::default();
             m.insert("_index".into(), index.into());
             m.insert("_id".into(), id.into());
             m.insert("found".into(), false.into());
@@ -492,7 +492,7 @@ impl Cluster {
                 body: Value::Map(m),
             });
         };
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("_index".into(), index.into());
         m.insert("_id".into(), id.into());
         m.insert("_version".into(), Value::Long(stored.version));
@@ -507,7 +507,7 @@ impl Cluster {
     fn indices_get(&self, name: &str) -> Result<Value, RestError> {
         let concrete = self.aliases.get(name).map(String::as_str).unwrap_or(name);
         if !self.indices.contains_key(concrete) {
-            let mut extra = Map::new();
+            let mut extra = Map::default();
             extra.insert("index".into(), name.into());
             return Err(RestError::new(
                 404,
@@ -516,17 +516,17 @@ impl Cluster {
                 extra,
             ));
         }
-        let mut aliases = Map::new();
+        let mut aliases = Map::default();
         for (alias, target) in &self.aliases {
             if target == concrete {
-                aliases.insert(alias.clone(), Value::Map(Map::new()));
+                aliases.insert(alias.clone(), Value::Map(Map::default()));
             }
         }
-        let mut info = Map::new();
+        let mut info = Map::default();
         info.insert("aliases".into(), Value::Map(aliases));
-        info.insert("mappings".into(), Value::Map(Map::new()));
-        info.insert("settings".into(), Value::Map(Map::new()));
-        let mut out = Map::new();
+        info.insert("mappings".into(), Value::Map(Map::default()));
+        info.insert("settings".into(), Value::Map(Map::default()));
+        let mut out = Map::default();
         out.insert(concrete.to_string(), Value::Map(info));
         Ok(Value::Map(out))
     }
@@ -534,7 +534,7 @@ impl Cluster {
     /// Lists stored documents: `query` may only be `match_all`; `sort` (field names, `{field: order}`
     /// or `{field: {order}}`) and `size` are honoured. Anything else is reported as not emulated.
     fn search(&self, index: Option<&str>, params: &Map) -> Result<Value, RestError> {
-        let empty = Map::new();
+        let empty = Map::default();
         let body = match params.get("body") {
             Some(Value::Map(b)) => b,
             None | Some(Value::Null) => &empty,
@@ -553,7 +553,7 @@ impl Cluster {
                     400,
                     "unsupported_api",
                     &format!("search option [{k}] is not emulated offline"),
-                    Map::new(),
+                    Map::default(),
                 ));
             }
         }
@@ -594,7 +594,7 @@ impl Cluster {
             .into_iter()
             .take(size)
             .map(|(name, id, source)| {
-                let mut h = Map::new();
+                let mut h = Map::default();
                 h.insert("_index".into(), name.clone().into());
                 h.insert("_id".into(), id.clone().into());
                 h.insert(
@@ -619,12 +619,12 @@ impl Cluster {
         let total = if params.get("rest_total_hits_as_int").is_some_and(is_true) {
             Value::Long(total as i64)
         } else {
-            let mut t = Map::new();
+            let mut t = Map::default();
             t.insert("value".into(), Value::Long(total as i64));
             t.insert("relation".into(), "eq".into());
             Value::Map(t)
         };
-        let mut hits_obj = Map::new();
+        let mut hits_obj = Map::default();
         hits_obj.insert("total".into(), total);
         hits_obj.insert("hits".into(), Value::List(rendered));
         Ok(ack_with(&[
@@ -691,7 +691,7 @@ impl Cluster {
                     e.body
                 }
             };
-            let mut item = Map::new();
+            let mut item = Map::default();
             item.insert(op, result);
             items.push(Value::Map(item));
         }
@@ -827,7 +827,7 @@ fn split_processor_list(list: &[Value]) -> Vec<Value> {
                 }
                 other => other.clone(),
             };
-            let mut one = Map::new();
+            let mut one = Map::default();
             one.insert(kind.clone(), options);
             out.push(Value::Map(one));
         }
@@ -836,7 +836,7 @@ fn split_processor_list(list: &[Value]) -> Vec<Value> {
 }
 
 fn ack_with(extra: &[(&str, Value)]) -> Value {
-    let mut m = Map::new();
+    let mut m = Map::default();
     if extra.is_empty() {
         m.insert("acknowledged".into(), true.into());
     }

@@ -29,7 +29,7 @@ pub fn simulate(
 ) -> Result<Value, RestError> {
     let body = match body {
         Value::String(s) => Value::from_json_str(s)
-            .map_err(|e| RestError::new(400, "parse_exception", &e.to_string(), Map::new()))?,
+            .map_err(|e| RestError::new(400, "parse_exception", &e.to_string(), Map::default()))?,
         other => other.clone(),
     };
     let Some(body) = body.as_map() else {
@@ -37,7 +37,7 @@ pub fn simulate(
             400,
             "parse_exception",
             "request body is required",
-            Map::new(),
+            Map::default(),
         ));
     };
     let pipeline_id = match id {
@@ -47,14 +47,14 @@ pub fn simulate(
                     400,
                     "illegal_argument_exception",
                     &format!("pipeline [{id}] does not exist"),
-                    Map::new(),
+                    Map::default(),
                 ));
             }
             id.to_string()
         }
         None => {
             let Some(def) = body.get("pipeline") else {
-                let mut extra = Map::new();
+                let mut extra = Map::default();
                 extra.insert("property_name".into(), "pipeline".into());
                 return Err(RestError::new(
                     400,
@@ -73,7 +73,7 @@ pub fn simulate(
     let docs = match body.get("docs") {
         Some(Value::List(l)) if !l.is_empty() => l,
         _ => {
-            let mut extra = Map::new();
+            let mut extra = Map::default();
             extra.insert("property_name".into(), "docs".into());
             return Err(RestError::new(
                 400,
@@ -91,7 +91,7 @@ pub fn simulate(
     if id.is_none() {
         pipelines.remove(SIMULATE_PIPELINE_ID);
     }
-    let mut resp = Map::new();
+    let mut resp = Map::default();
     resp.insert("docs".into(), Value::List(out));
     Ok(Value::Map(resp))
 }
@@ -102,11 +102,11 @@ fn parse_doc(d: &Value, now: &str) -> Result<IngestDocument, RestError> {
             400,
             "parse_exception",
             "each doc must be an object",
-            Map::new(),
+            Map::default(),
         )
     })?;
     let Some(Value::Map(source)) = m.get("_source") else {
-        let mut extra = Map::new();
+        let mut extra = Map::default();
         extra.insert("property_name".into(), "_source".into());
         return Err(RestError::new(
             400,
@@ -136,7 +136,7 @@ fn parse_doc(d: &Value, now: &str) -> Result<IngestDocument, RestError> {
 
 /// The `doc` object of a simulate response: metadata as strings, `_source`, `_ingest`.
 pub fn doc_body(doc: &IngestDocument) -> Value {
-    let mut m = Map::new();
+    let mut m = Map::default();
     for key in METADATA_KEYS {
         if let Some(v) = doc.ctx.get(*key)
             && !v.is_null()
@@ -165,12 +165,12 @@ fn run_one(id: &str, mut doc: IngestDocument, pipelines: &PipelineSet, verbose: 
             // Per-processor results carry the outcome; a pipeline-level failure has its own entry.
             let _ = p.execute(&mut doc, &mut env);
         }
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("processor_results".into(), Value::List(rec.results));
         return Value::Map(m);
     }
     let mut env = Env::new(pipelines);
-    let mut m = Map::new();
+    let mut m = Map::default();
     match p.execute(&mut doc, &mut env) {
         Ok(Flow::Drop) => return Value::Null,
         Ok(Flow::Continue) => {
@@ -198,7 +198,7 @@ struct Recorder {
 impl Recorder {
     /// One `processor_results` entry: type, status, description, tag and `if` (SimulateProcessorResult).
     fn entry(node: &ProcessorNode, status: &str, condition_result: bool) -> Map {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("processor_type".into(), node.type_name.clone().into());
         m.insert("status".into(), status.into());
         if let Some(d) = &node.description {
@@ -208,7 +208,7 @@ impl Recorder {
             m.insert("tag".into(), t.clone().into());
         }
         if let Some(cond) = &node.condition_source {
-            let mut c = Map::new();
+            let mut c = Map::default();
             c.insert("condition".into(), cond.clone().into());
             c.insert("result".into(), condition_result.into());
             m.insert("if".into(), Value::Map(c));
@@ -228,7 +228,7 @@ impl Recorder {
         let mut m = Self::entry(node, name, !matches!(status, Status::Skipped));
         match (status, err) {
             (Status::ErrorIgnored(_), Some(e)) => {
-                let mut w = Map::new();
+                let mut w = Map::default();
                 w.insert("error".into(), error_body(e));
                 m.insert("ignored_error".into(), Value::Map(w));
             }

@@ -26,7 +26,7 @@ pub fn parts(data: &[u8], n: usize) -> Option<Vec<String>> {
 
 /// A small document with strings, numbers, a list and a nested object.
 pub fn sample_source(message: &str) -> Map {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("message".into(), Value::String(message.to_string()));
     m.insert("n".into(), Value::Int(42));
     m.insert("l".into(), Value::Long(1 << 40));
@@ -35,7 +35,7 @@ pub fn sample_source(message: &str) -> Map {
         "tags".into(),
         Value::List(vec![Value::from("a"), Value::from("b")]),
     );
-    let mut inner = Map::new();
+    let mut inner = Map::default();
     inner.insert("ip".into(), Value::from("192.168.1.7"));
     inner.insert("flag".into(), Value::Bool(true));
     m.insert("source".into(), Value::Map(inner));
@@ -50,9 +50,9 @@ pub fn sample_doc(message: &str) -> IngestDocument {
 /// Builds a pipeline `{processors: [{type: options}]}` and, when it loads, runs `message`
 /// through it. Load errors and run-time errors are fine; only panics, hangs and crashes are bugs.
 pub fn run_one_processor(type_name: &str, options: Map, message: &str) {
-    let mut proc_ = Map::new();
+    let mut proc_ = Map::default();
     proc_.insert(type_name.to_string(), Value::Map(options));
-    let mut def = Map::new();
+    let mut def = Map::default();
     def.insert("processors".into(), Value::List(vec![Value::Map(proc_)]));
     run_definition(&Value::Map(def), message);
 }
