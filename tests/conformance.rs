@@ -2,7 +2,7 @@
 //! test per case, against pipette's in-process API emulation. Skips as a whole without ../shared.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use pipette::rest::Cluster;
+use pipette::rest::{Cluster, RestError};
 use pipette::{IngestDocument, Map, Pipeline, PipelineSet, Resources, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -105,12 +105,75 @@ fn main() {
     conclusion.exit();
 }
 
+/// The ingest timestamp of every run.
+const NOW: &str = "2024-01-01T00:00:00.000Z";
+
 /// Why a case that passes only against the verbose `_simulate` shape of Elasticsearch before 7.9
 /// is skipped.
 const PRE_79_VERBOSE: &str = "asserts the verbose `_simulate` results of Elasticsearch before 7.9, \
 which had no `processor_type`, `status` or `if` keys and no entries for `pipeline` processors \
 (elastic/elasticsearch#60433 added them); pipette gives today's shape, and the case passes \
 against the older one";
+
+/// An inline-pipeline `_simulate` request gives the same body through `pipette simulate` as
+/// through the in-process API, so the command answers every such request of the suite.
+/// Pipelines the request calls by name are given as a folder of the stored ones (`--pipelines`).
+fn same_from_cli(
+    params: &Map,
+    stored: &Value,
+    result: &Result<Value, RestError>,
+) -> Result<(), String> {
+    use std::io::Write as _;
+    let body = params.get("body").map(Value::to_json).unwrap_or_default();
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    for (id, def) in stored.as_map().into_iter().flatten() {
+        std::fs::write(dir.path().join(format!("{id}.json")), def.to_json())
+            .map_err(|e| e.to_string())?;
+    }
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pipette"));
+    cmd.args(["simulate", "--now", NOW, "--color", "never", "--pipelines"]);
+    cmd.arg(dir.path());
+    if params
+        .get("verbose")
+        .is_some_and(|v| v.to_java_string() == "true")
+    {
+        cmd.arg("--verbose");
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("pipette simulate: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("pipette simulate: no stdin")?
+        .write_all(body.as_bytes())
+        .map_err(|e| format!("pipette simulate: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("pipette simulate: {e}"))?;
+    let printed = Value::from_json_str(&String::from_utf8_lossy(&out.stdout)).map_err(|e| {
+        format!(
+            "pipette simulate printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let expected = match result {
+        Ok(v) => v,
+        Err(e) => &e.body,
+    };
+    if printed.to_json() == expected.to_json() {
+        Ok(())
+    } else {
+        Err(format!(
+            "pipette simulate answers differently from the API: {} vs {}",
+            short(&printed),
+            short(expected)
+        ))
+    }
+}
 
 /// Why a case that expects `rename` to move the field its `field` template reads is skipped.
 const RENAME_THROUGH_TEMPLATE: &str = "expects a `rename` whose `field` is the template \
@@ -449,7 +512,7 @@ impl Suite {
 
     fn run(&self, i: usize, shape: Shape) -> Result<(), Failed> {
         let mut ctx = Runner {
-            cluster: Cluster::new(resources(), "2024-01-01T00:00:00.000Z"),
+            cluster: Cluster::new(resources(), NOW),
             last: Value::Null,
             stash: HashMap::new(),
             shape,
@@ -576,6 +639,13 @@ impl Runner {
             params.insert("body".into(), v);
         }
         let result = self.cluster.call(&api, &params);
+        if api == "ingest.simulate" && !params.contains_key("id") {
+            let stored = self
+                .cluster
+                .call("ingest.get_pipeline", &Map::default())
+                .unwrap_or_default();
+            same_from_cli(&params, &stored, &result)?;
+        }
         match (result, catch) {
             (Ok(mut v), None) => {
                 if self.shape == Shape::Before79 && api == "ingest.simulate" {

@@ -149,8 +149,33 @@ pub fn doc_body(doc: &IngestDocument) -> Value {
         }
     }
     m.insert("_source".into(), Value::Map(doc.source()));
-    m.insert("_ingest".into(), Value::Map(doc.ingest.clone()));
+    let mut ingest = doc.ingest.clone();
+    if let Some(Value::String(t)) = ingest.get_mut("timestamp")
+        && let Some(printed) = xcontent_date(t)
+    {
+        *t = printed;
+    }
+    m.insert("_ingest".into(), Value::Map(ingest));
     Value::Map(m)
+}
+
+/// A timestamp as Elasticsearch's XContent prints a `ZonedDateTime` in a response
+/// (`strict_date_optional_time_nanos`: seconds always, 3 to 9 fraction digits); `None` when the
+/// text is not a date-time.
+fn xcontent_date(text: &str) -> Option<String> {
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .or_else(|| {
+            // Java's ZonedDateTime.toString() leaves out zero seconds: `2024-01-01T00:00Z`.
+            let (head, zone) = text.split_at(text.len().checked_sub(1)?);
+            chrono::DateTime::parse_from_rfc3339(&format!("{head}:00{zone}")).ok()
+        })?
+        .with_timezone(&chrono::Utc);
+    let mut fraction = format!("{:09}", t.timestamp_subsec_nanos());
+    while fraction.len() > 3 && fraction.ends_with('0') {
+        fraction.pop();
+    }
+    Some(format!("{}.{fraction}Z", t.format("%Y-%m-%dT%H:%M:%S")))
 }
 
 fn run_one(id: &str, mut doc: IngestDocument, pipelines: &PipelineSet, verbose: bool) -> Value {
@@ -307,5 +332,31 @@ impl Observer for Recorder {
         }
         self.results
             .push(Value::Map(Self::outcome(node, status, doc)));
+    }
+}
+
+#[cfg(test)]
+mod xcontent_tests {
+    use super::xcontent_date;
+
+    #[test]
+    fn timestamps_print_as_strict_date_optional_time_nanos() {
+        assert_eq!(
+            xcontent_date("2024-01-01T00:00Z").as_deref(),
+            Some("2024-01-01T00:00:00.000Z")
+        );
+        assert_eq!(
+            xcontent_date("2024-01-01T00:00:00.000Z").as_deref(),
+            Some("2024-01-01T00:00:00.000Z")
+        );
+        assert_eq!(
+            xcontent_date("2023-09-14T03:37:21.612363Z").as_deref(),
+            Some("2023-09-14T03:37:21.612363Z")
+        );
+        assert_eq!(
+            xcontent_date("2023-09-14T03:37:21.5Z").as_deref(),
+            Some("2023-09-14T03:37:21.500Z")
+        );
+        assert_eq!(xcontent_date("yesterday"), None);
     }
 }
