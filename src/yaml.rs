@@ -90,7 +90,7 @@ fn locate(text: &str, map: usize, entry: usize) -> Option<usize> {
 
 /// The line number in a serde_norway error's `at line N column M`.
 fn line_of(err: &str) -> Option<usize> {
-    let rest = &err[err.rfind("at line ")? + "at line ".len()..];
+    let (_, rest) = err.rsplit_once("at line ")?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
 }
@@ -173,6 +173,7 @@ impl<'de> Visitor<'de> for Checker<'_> {
                             map: id,
                             first,
                             second: entry,
+                            // Keys carry a one-ASCII-letter type tag (`KeySeed`).
                             key: key[1..].to_string(),
                         });
                         return Err(de::Error::custom("duplicate mapping key"));

@@ -196,7 +196,7 @@ pub fn run_once(
             // Traces go between the results and the summary.
             let cut = t
                 .rfind("Summary:")
-                .and_then(|i| t[..i].rfind("\n\n"))
+                .and_then(|i| t.get(..i)?.rfind("\n\n"))
                 .unwrap_or(t.len());
             let summary = t.split_off(cut);
             for tr in &traces {

@@ -108,6 +108,7 @@ pub fn watch(
             continue;
         }
         let subset = Suite {
+            // `affected` returns indexes into this same suite's datasets.
             datasets: which.iter().map(|&i| suite.datasets[i].clone()).collect(),
             ..suite.clone()
         };

@@ -3,11 +3,7 @@
 
 /// Java `Long.parseLong(s, radix)` (optional sign, ASCII digits, range-checked).
 pub fn parse_long_radix(s: &str, radix: u32) -> Option<i64> {
-    let (neg, digits) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
+    let (neg, digits) = split_sign(s);
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
@@ -23,6 +19,14 @@ pub fn parse_long_radix(s: &str, radix: u32) -> Option<i64> {
     }
 }
 
+/// The optional sign Java's parsers take first (`true` for `-`), and the rest.
+pub(crate) fn split_sign(s: &str) -> (bool, &str) {
+    match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    }
+}
+
 /// Java `Long.parseLong(s)`.
 pub fn parse_long(s: &str) -> Option<i64> {
     parse_long_radix(s, 10)
@@ -35,18 +39,14 @@ pub fn parse_int(s: &str) -> Option<i32> {
 
 /// Java `Long.decode(s)`: sign, then `0x`/`0X`/`#` hex, leading `0` octal, or decimal.
 pub fn decode_long(s: &str) -> Option<i64> {
-    let (neg, rest) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
+    let (neg, rest) = split_sign(s);
     let (radix, digits) =
         if let Some(h) = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X")) {
             (16, h)
         } else if let Some(h) = rest.strip_prefix('#') {
             (16, h)
-        } else if rest.len() > 1 && rest.starts_with('0') {
-            (8, &rest[1..])
+        } else if let Some(octal) = rest.strip_prefix('0').filter(|o| !o.is_empty()) {
+            (8, octal)
         } else {
             (10, rest)
         };
@@ -70,15 +70,12 @@ pub fn decode_int(s: &str) -> Option<i32> {
 /// `1.`, `.5`, `1f`/`1d` suffixes and hex floats (`0x1.8p1`).
 pub fn parse_double(s: &str) -> Option<f64> {
     let t = s.trim_matches(|c: char| c <= ' ');
-    let (neg, body) = match t.as_bytes().first()? {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let v = match body {
-        "NaN" => f64::NAN,
-        "Infinity" => f64::INFINITY,
-        _ if body.starts_with("0x") || body.starts_with("0X") => parse_hex_float(&body[2..])?,
+    let (neg, body) = split_sign(t);
+    let hex = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X"));
+    let v = match (body, hex) {
+        ("NaN", _) => f64::NAN,
+        ("Infinity", _) => f64::INFINITY,
+        (_, Some(digits)) => parse_hex_float(digits)?,
         _ => {
             let body = body.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(body);
             if !decimal_syntax(body) {
@@ -93,11 +90,8 @@ pub fn parse_double(s: &str) -> Option<f64> {
 /// Java `Float.parseFloat(s)`: the syntax of `parseDouble`, rounded once to float.
 pub fn parse_float(s: &str) -> Option<f32> {
     let t = s.trim_matches(|c: char| c <= ' ');
-    let (sign, body) = match t.as_bytes().first()? {
-        b'-' => ("-", &t[1..]),
-        b'+' => ("", &t[1..]),
-        _ => ("", t),
-    };
+    let (neg, body) = split_sign(t);
+    let sign = if neg { "-" } else { "" };
     if body.starts_with("0x") || body.starts_with("0X") || body == "NaN" || body == "Infinity" {
         return parse_double(s).map(|d| d as f32);
     }
@@ -110,6 +104,7 @@ pub fn parse_float(s: &str) -> Option<f32> {
 
 /// `digits[.digits][e[+-]digits]` with at least one digit in the mantissa.
 fn decimal_syntax(s: &str) -> bool {
+    // Every `b[i]` below is behind an `i < b.len()` test on the same line.
     let b = s.as_bytes();
     let mut i = 0;
     let mut mant = 0;
@@ -179,6 +174,12 @@ mod tests {
         assert_eq!(decode_int("0x1F"), Some(31));
         assert_eq!(decode_int("-0x10"), Some(-16));
         assert_eq!(decode_int("0x"), None);
+        assert_eq!(decode_int("010"), Some(8));
+        assert_eq!(decode_int("0"), Some(0));
+        assert_eq!(decode_int("-"), None);
+        assert_eq!(parse_long("+"), None);
+        assert_eq!(parse_float("-"), None);
+        assert_eq!(parse_double("0X"), None);
         assert_eq!(parse_double(" 1.5 "), Some(1.5));
         assert_eq!(parse_double("1e3"), Some(1000.0));
         assert_eq!(parse_double("1."), Some(1.0));

@@ -5,10 +5,12 @@
 //! "Now" (the year given to year-less patterns) is always passed in, never read from the clock.
 
 pub mod java_num;
+mod locale;
 mod named;
 mod pattern;
 mod zone;
 
+pub use locale::Locale;
 pub use zone::{Zone, offset_id};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};

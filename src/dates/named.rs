@@ -231,7 +231,7 @@ pub(crate) fn parse_iso(text: &str, hms: bool) -> Option<Parsed> {
     if len == 4 {
         return Some(p);
     }
-    if b[4] != b'-' {
+    if b.get(4) != Some(&b'-') {
         return None;
     }
     let month = int(5, 7).filter(|m| *m <= 12)?;
@@ -258,10 +258,10 @@ pub(crate) fn parse_iso(text: &str, hms: bool) -> Option<Parsed> {
     if len == 13 {
         return (!hms).then_some(p);
     }
-    if is_zone_start(b[13]) {
+    if b.get(13).copied().is_some_and(is_zone_start) {
         return (!hms).then_some(()).and_then(|_| with_zone(p, body, 13));
     }
-    if b[13] != b':' {
+    if b.get(13) != Some(&b':') {
         return None;
     }
     let minute = int(14, 16).filter(|m| *m <= 59)?;
@@ -287,7 +287,7 @@ pub(crate) fn parse_iso(text: &str, hms: bool) -> Option<Parsed> {
         return None;
     }
     let mut pos = 20;
-    while pos < len && pos < 29 && b[pos].is_ascii_digit() {
+    while pos < 29 && b.get(pos).is_some_and(u8::is_ascii_digit) {
         pos += 1;
     }
     if pos == 20 {
@@ -298,7 +298,7 @@ pub(crate) fn parse_iso(text: &str, hms: bool) -> Option<Parsed> {
     if pos == len {
         return Some(p);
     }
-    if is_zone_start(b[pos]) {
+    if b.get(pos).copied().is_some_and(is_zone_start) {
         return with_zone(p, body, pos);
     }
     None
@@ -323,7 +323,8 @@ fn with_zone(mut p: Parsed, text: &str, pos: usize) -> Option<Parsed> {
 
 /// `±HH`, `±HH:MM`, `±HHMM`, `±HH:MM:SS`, `±HHMMSS` (colons used consistently).
 fn iso_offset(s: &str) -> Option<i32> {
-    let body = &s[1..];
+    // The caller saw a sign: one ASCII byte.
+    let body = s.get(1..)?;
     let colon = body.as_bytes().get(2) == Some(&b':');
     let ok = match body.len() {
         2 => true,

@@ -26,7 +26,8 @@ pub(crate) enum F {
     Nano,
 }
 
-const NFIELDS: usize = 17;
+/// One slot per `F` (`Nano` is the last variant).
+const NFIELDS: usize = F::Nano as usize + 1;
 
 /// Java `SignStyle`, as far as strict parsing distinguishes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,10 +96,11 @@ pub(crate) fn compile(pattern: &str) -> Result<Vec<Elem>, String> {
     let mut stack: Vec<Vec<Elem>> = vec![Vec::new()];
     let mut i = 0;
     while i < chars.len() {
+        // In bounds: the loop condition.
         let c = chars[i];
         if c.is_ascii_alphabetic() {
             let mut n = 1;
-            while i + n < chars.len() && chars[i + n] == c {
+            while chars.get(i + n) == Some(&c) {
                 n += 1;
             }
             i += n;
@@ -322,14 +324,17 @@ pub(crate) struct Parsed {
 
 impl Parsed {
     pub fn get(&self, f: F) -> Option<i64> {
+        // Every `F` is below NFIELDS (defined from the last variant).
         self.v[f as usize]
     }
 
     /// Stores a field; a different earlier value for the same field is a conflict.
     pub fn set(&mut self, f: F, val: i64) -> bool {
+        // Every `F` is below NFIELDS (defined from the last variant).
         match self.v[f as usize] {
             Some(old) if old != val => false,
             _ => {
+                // As above.
                 self.v[f as usize] = Some(val);
                 true
             }
@@ -665,8 +670,10 @@ pub(crate) fn format(elems: &[Elem], t: &ZonedDateTime, out: &mut String) {
             }
             Elem::Frac { min, max, point } => {
                 let nanos = format!("{:09}", local.nanosecond() % 1_000_000_000);
+                // Nine ASCII digits: any cut up to 9 is in bounds.
                 let mut d: &str = &nanos[..(*max).min(9)];
                 while d.len() > *min && d.ends_with('0') {
+                    // Ends with an ASCII '0': at least one byte to drop.
                     d = &d[..d.len() - 1];
                 }
                 if !d.is_empty() && *point {

@@ -151,15 +151,16 @@ pub fn parse_offset_id(text: &str) -> Result<i32, String> {
     if text == "Z" {
         return Ok(0);
     }
-    let (neg, rest) = match text.as_bytes().first() {
-        Some(b'+') => (false, &text[1..]),
-        Some(b'-') => (true, &text[1..]),
+    let (neg, rest) = match (text.strip_prefix('+'), text.strip_prefix('-')) {
+        (Some(rest), _) => (false, rest),
+        (_, Some(rest)) => (true, rest),
         _ => return Err(bad()),
     };
     if !rest.bytes().all(|b| b.is_ascii_digit() || b == b':') {
         return Err(bad());
     }
     let num = |s: &str| s.parse::<i32>().map_err(|_| bad());
+    // `rest` is ASCII (checked above) and each arm's cuts fit the length it matched.
     let (h, m, s) = match rest.len() {
         1 | 2 if !rest.contains(':') => (num(rest)?, 0, 0),
         4 if !rest.contains(':') => (num(&rest[..2])?, num(&rest[2..])?, 0),

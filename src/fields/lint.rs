@@ -225,6 +225,7 @@ struct Linter<'a> {
 impl Linter<'_> {
     fn find_line(&mut self, name: &str) -> Option<usize> {
         for i in self.cursor..self.lines.len() {
+            // In bounds: the loop's range.
             let t = self.lines[i]
                 .trim_start()
                 .trim_start_matches("- ")

@@ -35,6 +35,8 @@ pub(crate) struct Table {
     pub nodes: Vec<Node>,
     exact: HashMap<String, Vec<usize>>,
     wildcards: Vec<usize>,
+    /// The most dots in any node's name: a longer key can match no node (see [`Lookup::find`]).
+    max_dots: usize,
 }
 
 const SUB_FIELDS: [&str; 4] = [".lat", ".lon", ".values", ".counts"];
@@ -61,6 +63,7 @@ fn compare_keys(key: &str, node: &Node, searched: &str) -> bool {
         if j >= s.len() {
             return false;
         }
+        // j < s.len(): checked just above.
         if k == s[j] {
             j += 1;
         } else if k == b'*' {
@@ -98,6 +101,7 @@ impl Table {
             let regex = (!d.pattern.is_empty())
                 .then(|| regex::Regex::new(&d.pattern).map_err(|e| e.to_string()));
             let idx = self.nodes.len();
+            self.max_dots = self.max_dots.max(full.matches('.').count());
             if full.contains('*') {
                 self.wildcards.push(idx);
             } else {
@@ -124,13 +128,27 @@ impl Table {
         }
     }
 
+    /// False when `key` has more than `slack` dots beyond the longest name, so that no node can
+    /// match it: `*` never spans a dot and a sub-field (`.lat`) adds one. Deeply nested keys
+    /// then cost a few segments, not their whole length.
+    fn may_match(&self, key: &str, slack: usize) -> bool {
+        key.bytes()
+            .filter(|&b| b == b'.')
+            .nth(self.max_dots + slack)
+            .is_none()
+    }
+
     /// The first node (in search order) whose name matches `key`, without the object_type fallback.
     pub(crate) fn find_direct(&self, key: &str) -> Option<usize> {
+        if !self.may_match(key, 1) {
+            return None;
+        }
         let mut best: Option<usize> = self.exact.get(key).and_then(|ids| ids.first().copied());
         for suffix in SUB_FIELDS {
             let Some(prefix) = key.strip_suffix(suffix) else {
                 continue;
             };
+            // Ids in `exact` and `wildcards` index `nodes`: each was recorded as its node was pushed.
             if let Some(ids) = self.exact.get(prefix)
                 && let Some(&id) = ids
                     .iter()
@@ -139,7 +157,7 @@ impl Table {
                 best = Some(best.map_or(id, |b| b.min(id)));
             }
         }
-        // Wildcard nodes are in search order: the first match is the earliest.
+        // Wildcard nodes are in search order: the first match is the earliest (ids index `nodes`).
         if let Some(&id) = self
             .wildcards
             .iter()
@@ -172,12 +190,18 @@ impl Lookup {
     /// elastic-package's `FindElementDefinition`; `object_children` enables the fallback to the
     /// `object_type` of an `object` parent (elastic-package ≥ 0.101, PR #2054).
     pub(crate) fn find(&self, key: &str, object_children: bool) -> Option<Found<'_>> {
+        // The object_type fallback needs the parent to match directly: one dot more.
+        if !self.local.may_match(key, 2) && self.ecs.as_ref().is_none_or(|t| !t.may_match(key, 2)) {
+            return None;
+        }
+        // find_direct returns ids of the table's own nodes.
         if let Some(id) = self.local.find_direct(key) {
             return Some(Self::found(&self.local.nodes[id]));
         }
         if let Some(ecs) = &self.ecs
             && let Some(id) = ecs.find_direct(key)
         {
+            // As above.
             return Some(Self::found(&ecs.nodes[id]));
         }
         if !object_children {
@@ -261,5 +285,15 @@ mod tests {
         assert_eq!(ty("labels.env.x"), None);
         assert_eq!(ty("a"), pair("a", "group"));
         assert!(t.find("labels.env", false).is_none());
+        // The deepest match the dot bound allows: a sub-field of an object_type parent's sub-field.
+        let o = Lookup {
+            local: table("- name: o\n  type: object\n  object_type: geo_point\n"),
+            ecs: None,
+        };
+        let found = o
+            .find("o.lat.x", true)
+            .map(|f| (f.node.full.as_str(), f.ty));
+        assert_eq!(found, Some(("o", "geo_point")));
+        assert!(o.find("o.lat.x.y", true).is_none());
     }
 }

@@ -273,6 +273,7 @@ fn inject(raws: &[RawField], root: &str, ecs: Option<&Ecs>) -> Result<Vec<Def>, 
 /// The imported part of the ECS definition for `path` (`FindElementDefinition` on the ECS schema).
 fn find_in(table: &Table, path: &str) -> Option<Def> {
     if let Some(id) = table.find_direct(path) {
+        // find_direct returns ids of the table's own nodes.
         let n = &table.nodes[id];
         return Some(imported(n, &n.ty, &n.object_type));
     }

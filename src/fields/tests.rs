@@ -501,3 +501,69 @@ fn pipeline_errors_are_reported() {
         None
     );
 }
+
+/// `{"<top>": {"a": {"a": … 1}}}` with `depth` levels below `top`.
+fn deep(top: &str, depth: usize) -> Map {
+    let mut v = Value::Long(1);
+    for _ in 0..depth {
+        let mut m = Map::default();
+        m.insert("a".to_string(), v);
+        v = Value::Map(m);
+    }
+    let mut m = Map::default();
+    m.insert(top.to_string(), v);
+    m
+}
+
+#[test]
+fn deep_documents_take_linear_time_and_keep_their_results() {
+    // Quadratic key building made 100,000 levels take minutes; each rule set must still name the
+    // leaf exactly as elastic-package does. A big stack: the walk and the drop recurse.
+    let run = || {
+        for rules in [RuleSet::Mid2024, RuleSet::Latest] {
+            let settings = ValidationSettings {
+                rules,
+                ..ValidationSettings::default()
+            };
+            let schema = schema_with(FIELDS, settings);
+            let check = |top: &str, depth: usize, want: String| {
+                let got: Vec<String> = schema
+                    .validate(&deep(top, depth), &[])
+                    .into_iter()
+                    .map(|p| p.message)
+                    .collect();
+                assert_eq!(got, vec![want], "{rules:?} {top} {depth}");
+            };
+            let path = |top: &str, depth: usize| {
+                std::iter::once(top)
+                    .chain(std::iter::repeat_n("a", depth))
+                    .collect::<Vec<_>>()
+                    .join(".")
+            };
+            check(
+                "labels",
+                2,
+                format!(
+                    r#"field "{}" is undefined, could be a multifield"#,
+                    path("labels", 2)
+                ),
+            );
+            check(
+                "labels",
+                100_000,
+                format!(r#"field "{}" is undefined"#, path("labels", 100_000)),
+            );
+            check(
+                "x",
+                100_000,
+                format!(r#"field "{}" is undefined"#, path("x", 100_000)),
+            );
+        }
+    };
+    std::thread::Builder::new()
+        .stack_size(crate::harness::run::THREAD_STACK_SIZE)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -48,7 +48,7 @@ impl<'a> Run<'a> {
     /// All problems of the document, in document order.
     pub(crate) fn run(&self) -> Vec<FieldProblem> {
         let mut out = self.validate_document_values();
-        out.extend(self.validate_map("", self.doc));
+        self.validate_map(&mut String::new(), self.doc, &mut out);
         out
     }
 
@@ -99,25 +99,32 @@ impl<'a> Run<'a> {
         out
     }
 
-    /// `validateMapElement`.
-    fn validate_map(&self, root: &str, elem: &Map) -> Vec<FieldProblem> {
-        let mut out = Vec::new();
+    /// `validateMapElement`: the problems of `elem`, whose dotted name is `path`, appended to
+    /// `out`. `path` is one buffer for the whole walk (extended and cut back per key), so a deeply
+    /// nested document costs time linear in its size.
+    fn validate_map(&self, path: &mut String, elem: &Map, out: &mut Vec<FieldProblem>) {
+        let root_len = path.len();
         for (name, val) in elem {
-            let joined = format!("{root}.{name}");
-            let key = joined.trim_start_matches('.');
+            // elastic-package joins `root + "." + name` and trims leading dots.
+            if root_len == 0 {
+                path.push_str(name.trim_start_matches('.'));
+            } else {
+                path.push('.');
+                path.push_str(name);
+            }
             match val {
                 Value::Map(m) => {
-                    if self.find(key).is_some_and(|f| f.ty == "flattened") {
-                        // The whole object is one flattened field.
-                        continue;
+                    // The whole object is one flattened field, or its members are checked.
+                    if self.find(path).is_none_or(|f| f.ty != "flattened") {
+                        self.validate_map(path, m, out);
                     }
-                    out.extend(self.validate_map(key, m));
                 }
                 _ => {
-                    if self.skip_leaf_of_object(root, name) {
-                        continue;
-                    }
-                    if let Err(message) = self.validate_scalar(key, val) {
+                    let key = path.as_str();
+                    // `root_len` was the length of `path` before this key was pushed onto it.
+                    if !self.skip_leaf_of_object(&key[..root_len], name)
+                        && let Err(message) = self.validate_scalar(key, val)
+                    {
                         out.push(FieldProblem {
                             field: key.to_string(),
                             message,
@@ -125,8 +132,8 @@ impl<'a> Run<'a> {
                     }
                 }
             }
+            path.truncate(root_len);
         }
-        out
     }
 
     /// `skipLeafOfObject`: before spec 3.0.1, dotted leaves below an object-like ancestor pass.
@@ -300,7 +307,8 @@ impl<'a> Run<'a> {
                     if !self.spec_at_least(V3_0_1) {
                         return Ok(());
                     }
-                    let problems = self.validate_map(key, m);
+                    let mut problems = Vec::new();
+                    self.validate_map(&mut key.to_string(), m, &mut problems);
                     if problems.is_empty() {
                         Ok(())
                     } else {
@@ -497,6 +505,7 @@ pub(crate) fn is_allowed_ip(s: &str) -> bool {
         return true;
     }
     match ip {
+        // Constant indices into the fixed-size octet arrays ([u8; 4], [u8; 16]).
         IpAddr::V4(v4) => {
             let o = v4.octets();
             v4.is_unspecified()
@@ -528,19 +537,19 @@ pub(crate) fn is_allowed_ip(s: &str) -> bool {
 pub(crate) fn render_mustache(template: &str, doc: &Map) -> String {
     let mut out = String::new();
     let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
+    while let Some((before, after)) = rest.split_once("{{") {
+        out.push_str(before);
         let (triple, body) = match after.strip_prefix('{') {
             Some(b) => (true, b),
             None => (false, after),
         };
         let close = if triple { "}}}" } else { "}}" };
-        let Some(end) = body.find(close) else {
-            out.push_str(&rest[start..]);
+        let Some((name, tail)) = body.split_once(close) else {
+            out.push_str("{{");
+            out.push_str(after);
             return out;
         };
-        let name = body[..end].trim();
+        let name = name.trim();
         let text = get_path(doc, name)
             .filter(|v| !v.is_null())
             .map(go_v)
@@ -559,7 +568,7 @@ pub(crate) fn render_mustache(template: &str, doc: &Map) -> String {
                 }
             }
         }
-        rest = &body[end + close.len()..];
+        rest = tail;
     }
     out.push_str(rest);
     out

@@ -75,8 +75,8 @@ impl PatternBank {
                 let Some(cut) = line.find(is_java_space) else {
                     continue;
                 };
-                let name = &line[..cut];
-                let def = line[cut..].trim_start_matches(is_java_space);
+                let (name, def) = line.split_at(cut);
+                let def = def.trim_start_matches(is_java_space);
                 patterns.insert(name.to_string(), def.to_string());
             }
         }
@@ -207,6 +207,7 @@ impl Patterns {
         let pattern = self.get(name).unwrap_or("");
         let mut out: Vec<String> = Vec::new();
         let mut from = 0;
+        // Cuts sit right after the ASCII `%` / `%{` `find` located, or at offsets `find` returned.
         while let Some(off) = pattern[from..].find("%{") {
             let begin = from + off + 2;
             let rest = &pattern[begin..];

@@ -117,15 +117,10 @@ impl Grok {
             .map(|(_, idx, groups)| {
                 let full = names.get(idx).map(String::as_str).unwrap_or("");
                 let parts = java_split_colon(full);
-                let name = if parts.len() >= 2 {
-                    parts[1]
-                } else {
-                    parts.first().copied().unwrap_or("")
-                };
-                let kind = if parts.len() == 3 {
-                    CaptureType::from_name(parts[2])
-                } else {
-                    CaptureType::String
+                let name = parts.get(1).or(parts.first()).copied().unwrap_or("");
+                let kind = match parts.as_slice() {
+                    [_, _, kind] => CaptureType::from_name(kind),
+                    _ => CaptureType::String,
                 };
                 CaptureConfig {
                     name: name.to_string(),
@@ -197,6 +192,7 @@ impl Grok {
                 let v = cfg.kind.convert(s)?;
                 match by_name.get(cfg.name.as_str()) {
                     Some(&slot) => {
+                        // Slots are recorded as `out.len()` right before the push below.
                         let existing = &mut out[slot].1;
                         match existing {
                             Value::List(l) => l.push(v),
@@ -248,6 +244,8 @@ struct Reference<'a> {
 /// `%\{(?<name>(?<pattern>[A-z0-9]+)(?::(?<subname>[[:alnum:]@\[\]_:.-]+))?)(?:=(?<definition>(?:[^{}]+|\.+)+))?\}`.
 fn next_reference(s: &str) -> Option<Reference<'_>> {
     let mut from = 0;
+    // Every cut below is in bounds and on a char boundary: it sits right after an ASCII byte
+    // found in `s` (`%`, `{`, `:`, `=`, `}`) or after whole chars counted by their UTF-8 length.
     while let Some(off) = s[from..].find("%{") {
         let start = from + off;
         from = start + 1;
@@ -325,7 +323,9 @@ fn to_regex(patterns: &Patterns, expression: &str) -> Result<String, String> {
         } else {
             format!("(?:{def})")
         };
+        // next_reference's offsets are char boundaries within `rest`.
         done.push_str(&rest[..r.start]);
+        // As above.
         rest = format!("{part}{}", &rest[r.end..]);
     }
     Err("Can not convert grok patterns to regular expression".into())
@@ -347,6 +347,8 @@ fn rename_groups(re: &str) -> (String, Vec<String>) {
     };
     let mut class_depth = 0usize;
     let mut i = 0;
+    // Cuts of `re` happen only at an ASCII byte (`\\`, `(`) or at offsets `find` returned, so
+    // they are char boundaries; byte indices are behind length checks or `starts_with`.
     while i < b.len() {
         let c = b[i];
         if c == b'\\' {
@@ -444,11 +446,7 @@ fn java_trim(s: &str) -> &str {
 }
 
 fn parse_java_integer(s: &str) -> Option<i128> {
-    let (neg, digits) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
+    let (neg, digits) = crate::dates::java_num::split_sign(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -527,11 +525,8 @@ fn java_float_text(s: &str) -> Result<String, IngestError> {
     if t.is_empty() {
         return Err(IngestError::new("number_format_exception", "empty String"));
     }
-    let (sign, body) = match t.as_bytes()[0] {
-        b'-' => ("-", &t[1..]),
-        b'+' => ("", &t[1..]),
-        _ => ("", t),
-    };
+    let (neg, body) = crate::dates::java_num::split_sign(t);
+    let sign = if neg { "-" } else { "" };
     if body == "NaN" {
         return Ok("NaN".into());
     }
@@ -546,6 +541,7 @@ fn java_float_text(s: &str) -> Result<String, IngestError> {
     let mut frac_digits = 0;
     if bytes.get(i) == Some(&b'.') {
         i += 1;
+        // i <= bytes.len(): it only moved past a byte `get` found.
         frac_digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
         i += frac_digits;
     }
@@ -557,6 +553,7 @@ fn java_float_text(s: &str) -> Result<String, IngestError> {
         if matches!(bytes.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
+        // As above.
         let exp_digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
         if exp_digits == 0 {
             return Err(number_format(s));

@@ -178,11 +178,17 @@ impl TestConfig {
 
 /// Compiles a Go (RE2) pattern: a `{` or `}` that is not part of a repetition is a literal in Go.
 pub fn go_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&go_regex_source(pattern))
+}
+
+/// The regex crate's spelling of a Go pattern: literal `{` / `}` escaped.
+fn go_regex_source(pattern: &str) -> String {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 4);
     let mut i = 0;
     let mut in_class = false;
     while i < chars.len() {
+        // In bounds: the loop condition.
         let c = chars[i];
         match c {
             '\\' => {
@@ -211,18 +217,22 @@ pub fn go_regex(pattern: &str) -> Result<Regex, regex::Error> {
                 out.push(c);
             }
             '{' if !in_class => {
-                let rest: String = chars[i..].iter().collect();
-                let valid = rest.find('}').is_some_and(|end| {
-                    let body = &rest[1..end];
-                    let (a, b) = body.split_once(',').unwrap_or((body, "0"));
-                    !a.is_empty()
-                        && a.chars().all(|c| c.is_ascii_digit())
-                        && b.chars().all(|c| c.is_ascii_digit())
-                });
+                // A repetition `{n}`, `{n,}` or `{n,m}`: digits and commas, then `}`. Scanning
+                // only those keeps a pattern of many `{` linear.
+                let body: String = chars
+                    .iter()
+                    .skip(i + 1)
+                    .take_while(|c| c.is_ascii_digit() || **c == ',')
+                    .collect();
+                let (a, b) = body.split_once(',').unwrap_or((&body, "0"));
+                let valid = chars.get(i + 1 + body.len()) == Some(&'}')
+                    && !a.is_empty()
+                    && !b.contains(',');
                 if valid {
-                    let end = rest.find('}').unwrap_or(0);
-                    out.push_str(&rest[..=end]);
-                    i += rest[..=end].chars().count();
+                    out.push('{');
+                    out.push_str(&body);
+                    out.push('}');
+                    i += body.len() + 2;
                     continue;
                 }
                 out.push_str("\\{");
@@ -232,7 +242,7 @@ pub fn go_regex(pattern: &str) -> Result<Regex, regex::Error> {
         }
         i += 1;
     }
-    Regex::new(&out)
+    out
 }
 
 /// `test-x.log` → `test-x.log-config.yml` beside it.
@@ -387,10 +397,18 @@ mod tests {
             ("[{]", "{", true),
             ("[]a]", "]", true),
             (r"\{", "{", true),
+            ("a{1,2}$", "baa", true),
+            ("a{1,2,3}", "a{1,2,3}", true),
+            ("a{,2}", "a{,2}", true),
+            ("a{2x}", "a{2x}", true),
+            ("^{}$", "{}", true),
         ] {
             assert_eq!(go_regex(p).unwrap().is_match(text), want, "{p} on {text}");
         }
         assert!(go_regex("(").is_err());
+        // Many unclosed braces stay literal (and take linear time).
+        let many = "{".repeat(100_000);
+        assert_eq!(go_regex_source(&many), "\\{".repeat(100_000));
     }
 
     #[test]

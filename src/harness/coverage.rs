@@ -115,6 +115,7 @@ pub fn last_lines(text: &str, firsts: &[usize]) -> Vec<usize> {
         };
         let mut last = first;
         for n in (first..=end.min(lines.len())).rev() {
+            // 1 <= n <= lines.len(): the range and the test before.
             if n >= 1 && content(lines[n - 1]) {
                 last = n;
                 break;
@@ -305,6 +306,7 @@ impl CoverageReport {
         x.push_str("  <packages>\n");
         let mut i = 0;
         while i < self.pipelines.len() {
+            // In bounds: the loop condition.
             let (pk, ds) = (&self.pipelines[i].package, &self.pipelines[i].data_stream);
             let group: Vec<&PipelineCoverage> = self.pipelines[i..]
                 .iter()

@@ -50,7 +50,8 @@ fn go_ext(path: &Path) -> String {
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     name.rfind('.')
-        .map(|i| name[i..].to_string())
+        .and_then(|i| name.get(i..))
+        .map(str::to_string)
         .unwrap_or_default()
 }
 

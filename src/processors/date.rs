@@ -58,7 +58,7 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 
 impl Processor for Date {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let field = self.field.resolve(doc)?.into_owned();
+        let field = self.field.resolve(doc)?;
         let value = doc.get(&field)?;
         let text = match value {
             Value::Null => None,
@@ -69,20 +69,24 @@ impl Processor for Date {
             Tz::Fixed(z) => z.clone(),
             Tz::Dynamic(t) => Zone::of(&t.render(doc)),
         };
-        if let Some(l) = &self.locale {
-            // Only English / ROOT names are known; the locale is rendered but does not change them.
-            let _ = l.render(doc);
-        }
+        // Elasticsearch reads the locale per document (LocaleUtils.parse): an unknown one fails
+        // every format's attempt. Only English / ROOT names are known; a valid locale does not
+        // change them.
+        let locale = self
+            .locale
+            .as_ref()
+            .map(|l| crate::dates::Locale::parse(&l.render(doc)));
         let year = doc.ingest_year();
         let mut first: Option<crate::dates::Failure> = None;
         let mut parsed = None;
         for format in &self.formats {
-            let result = match &zone {
-                Ok(z) => format.parse(text.as_deref(), z, year),
-                Err(e) => Err(crate::dates::Failure {
+            let result = match (&zone, &locale) {
+                (Err(e), _) => Err(crate::dates::Failure {
                     kind: "date_time_exception",
                     reason: e.clone(),
                 }),
+                (Ok(_), Some(Err(f))) => Err(f.clone()),
+                (Ok(z), _) => format.parse(text.as_deref(), z, year),
             };
             match result {
                 Ok(t) => {
@@ -102,7 +106,7 @@ impl Processor for Date {
             return Err(e);
         };
         let out = self.output.format(&t);
-        let target = self.target.resolve(doc)?.into_owned();
+        let target = self.target.resolve(doc)?;
         doc.set(&target, Value::String(out))?;
         Ok(Flow::Continue)
     }

@@ -29,7 +29,7 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
         Some(t) => Zone::of(t).map_err(ConfigError::general)?,
     };
     if let Some(l) = &locale
-        && !is_language_tag(l)
+        && !crate::dates::Locale::is_language_tag(l)
     {
         return Err(ConfigError::general(format!("Invalid language tag specified: {l}")).into());
     }
@@ -61,17 +61,6 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
         index_format,
         static_format,
     }))
-}
-
-/// Roughly `Locale.Builder.setLanguageTag`: BCP 47 syntax (letters/digits in `-` separated
-/// subtags, a 2–8 letter language first).
-fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split(['-', '_']);
-    let lang_ok = parts
-        .next()
-        .is_some_and(|l| (2..=8).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
-    lang_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 impl Processor for DateIndexName {

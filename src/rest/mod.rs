@@ -862,6 +862,7 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
         } else if let Some(pos) = rest.find(part) {
+            // `find` matched all of `part` at `pos`.
             rest = &rest[pos + part.len()..];
         } else {
             return false;
