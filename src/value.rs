@@ -456,31 +456,100 @@ fn java_fp_to_string(d: f64, sci: String, abs: f64) -> String {
     out
 }
 
+/// Bytes [`write_json_string`] must escape: quotes, backslashes, control characters, and 0xE2,
+/// the first byte of U+2028 and U+2029 (checked in full when seen).
+static ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0xE2] = true;
+    t
+};
+
+/// The offset of the first byte at or after `from` that [`ESCAPE`] flags (`bytes.len()` if none):
+/// eight bytes at a time, as long as none of them needs a look.
+pub(crate) fn next_escape(bytes: &[u8], mut from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Non-zero when a byte of `v` is zero (exact as a yes/no answer).
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Bytes below 0x20: `v - 0x20…` borrows into bit 7 of such bytes whose bit 7 was clear.
+        let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
+        let hit = control
+            | has_zero(v ^ (ONES * u64::from(b'"')))
+            | has_zero(v ^ (ONES * u64::from(b'\\')))
+            | has_zero(v ^ (ONES * 0xE2));
+        if hit != 0 {
+            break;
+        }
+        from += 8;
+    }
+    while from < bytes.len() && !ESCAPE[bytes[from] as usize] {
+        from += 1;
+    }
+    from
+}
+
 /// Writes a JSON string literal with the escapes Go's encoder uses (no HTML escaping).
 pub fn write_json_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '\u{8}' => Some("\\b"),
-            '\u{c}' => Some("\\f"),
-            _ => None,
+    let mut i = 0;
+    while i < bytes.len() {
+        i = next_escape(bytes, i);
+        let Some(&b) = bytes.get(i) else {
+            break;
         };
-        let needs_u = esc.is_none() && ((c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}');
-        if esc.is_some() || needs_u {
-            out.push_str(&s[start..i]);
-            if let Some(e) = esc {
-                out.push_str(e);
-            } else {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+        // The character after the backslash; 'u' for a \u00XX escape.
+        let esc = match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'\n' => 'n',
+            b'\r' => 'r',
+            b'\t' => 't',
+            0x08 => 'b',
+            0x0C => 'f',
+            0xE2 => {
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9))
+                {
+                    out.push_str(&s[start..i]);
+                    out.push_str(if bytes[i + 2] == 0xA8 {
+                        "\\u2028"
+                    } else {
+                        "\\u2029"
+                    });
+                    i += 3;
+                    start = i;
+                } else {
+                    i += 1;
+                }
+                continue;
             }
-            start = i + c.len_utf8();
+            _ => 'u',
+        };
+        if start < i {
+            out.push_str(&s[start..i]);
         }
+        out.push('\\');
+        out.push(esc);
+        if esc == 'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xF)]));
+        }
+        i += 1;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -496,7 +565,23 @@ fn newline(out: &mut String, indent: Option<usize>, level: usize) {
 /// A container [`write_json`] is in the middle of: the entries still to write, and its level.
 enum Open<'a> {
     List(std::slice::Iter<'a, Value>, usize),
-    Map(std::vec::IntoIter<(&'a String, &'a Value)>, usize),
+    Map(MapEntries<'a>, usize),
+}
+
+/// A map's entries in document order, or sorted by key (golden files).
+enum MapEntries<'a> {
+    InOrder(indexmap::map::Iter<'a, String, Value>),
+    Sorted(std::vec::IntoIter<(&'a String, &'a Value)>),
+}
+
+impl<'a> Iterator for MapEntries<'a> {
+    type Item = (&'a String, &'a Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            MapEntries::InOrder(it) => it.next(),
+            MapEntries::Sorted(it) => it.next(),
+        }
+    }
 }
 
 /// Writes JSON without recursion (documents may nest arbitrarily deep): containers being written
@@ -513,11 +598,14 @@ fn write_json(v: &Value, out: &mut String, indent: Option<usize>, level: usize, 
                 }
                 Value::Map(m) if !m.is_empty() => {
                     out.push('{');
-                    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-                    if sort {
+                    let entries = if sort {
+                        let mut entries: Vec<(&String, &Value)> = m.iter().collect();
                         entries.sort_by(|a, b| a.0.cmp(b.0));
-                    }
-                    stack.push(Open::Map(entries.into_iter(), level));
+                        MapEntries::Sorted(entries.into_iter())
+                    } else {
+                        MapEntries::InOrder(m.iter())
+                    };
+                    stack.push(Open::Map(entries, level));
                 }
                 other => write_json_scalar(other, out),
             }
@@ -572,12 +660,8 @@ fn write_json_scalar(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Long(l) => {
-            let _ = write!(out, "{l}");
-        }
+        Value::Int(i) => push_i64(out, i64::from(*i)),
+        Value::Long(l) => push_i64(out, *l),
         Value::Float(f) if f.is_finite() => out.push_str(&java_float_to_string(*f)),
         Value::Double(d) if d.is_finite() => out.push_str(&java_double_to_string(*d)),
         Value::Float(_) | Value::Double(_) => {
@@ -586,6 +670,27 @@ fn write_json_scalar(v: &Value, out: &mut String) {
         Value::String(s) => write_json_string(s, out),
         Value::List(_) => out.push_str("[]"),
         Value::Map(_) => out.push_str("{}"),
+    }
+}
+
+/// Appends an integer's decimal digits (what `write!` gives, without the formatting machinery).
+fn push_i64(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut u = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
     }
 }
 
@@ -705,6 +810,54 @@ mod tests {
         assert!(matches!(m["b"], Value::Long(3000000000)));
         assert!(matches!(m["c"], Value::Double(_)));
         assert_eq!(m["d"].to_json(), "1000.0");
+    }
+
+    #[test]
+    fn json_strings_escape_as_go_does() {
+        let mut out = String::new();
+        write_json_string(
+            "a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}<>&é€\u{2028}x\u{2029}\u{2027}",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f<>&é€\\u2028x\\u2029\u{2027}\""
+        );
+        // The eight-byte scan finds a special character at any offset.
+        let naive = |s: &str| {
+            let mut o = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => o.push_str("\\\""),
+                    '\\' => o.push_str("\\\\"),
+                    '\n' => o.push_str("\\n"),
+                    '\u{1}' => o.push_str("\\u0001"),
+                    '\u{2028}' => o.push_str("\\u2028"),
+                    c => o.push(c),
+                }
+            }
+            o.push('"');
+            o
+        };
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{2028}", "€", "é", "\u{7f}"] {
+            for at in 0..20 {
+                let text = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
+                let mut out = String::new();
+                write_json_string(&text, &mut out);
+                assert_eq!(out, naive(&text), "{text:?}");
+            }
+        }
+        let ints = Value::List(vec![
+            Value::Int(0),
+            Value::Int(-7),
+            Value::Int(i32::MIN),
+            Value::Long(i64::MIN),
+            Value::Long(i64::MAX),
+        ]);
+        assert_eq!(
+            ints.to_json(),
+            "[0,-7,-2147483648,-9223372036854775808,9223372036854775807]"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub const METADATA_KEYS: &[&str] = &[
 
 /// True when `key` is one of the document's metadata fields.
 pub fn is_metadata_key(key: &str) -> bool {
-    METADATA_KEYS.contains(&key)
+    key.starts_with('_') && METADATA_KEYS.contains(&key)
 }
 
 /// A document going through ingest.
@@ -92,10 +92,10 @@ impl IngestDocument {
 
     /// Consumes the document, returning its `_source`.
     pub fn into_source(self) -> Map {
-        self.ctx
-            .into_iter()
-            .filter(|(k, _)| !is_metadata_key(k))
-            .collect()
+        // In place: the map keeps its entries' hashes, so no key is hashed again.
+        let mut ctx = self.ctx;
+        ctx.retain(|k, _| !is_metadata_key(k));
+        ctx
     }
 
     /// The metadata part of `ctx`.
@@ -127,22 +127,17 @@ impl IngestDocument {
         if self.access == AccessPattern::Flexible {
             return flexible::get(root, path);
         }
-        let parts = path.parts();
-        let Some((first, rest)) = parts.split_first() else {
-            return Err(path.invalid());
-        };
-        let mut cur = root
-            .get(first.as_str())
-            .ok_or_else(|| path.not_present(first))?;
-        for part in rest {
-            cur = resolve(cur, part, path)?;
-        }
-        Ok(cur)
+        lookup(root, path.parts()).map_err(|m| m.error(path.original()))
     }
 
     /// The value at `path`, or `None` when it is absent or cannot be resolved.
     pub fn get_opt(&self, path: &FieldPath) -> Option<&Value> {
-        self.get(path).ok()
+        let root = self.root(path);
+        if self.access == AccessPattern::Flexible {
+            return flexible::get(root, path).ok();
+        }
+        // No error message is built for a miss: callers only want to know.
+        lookup(root, path.parts()).ok()
     }
 
     /// Elasticsearch's `getFieldValue(path, String.class, ignoreMissing)`: the string at `path`,
@@ -222,17 +217,19 @@ impl IngestDocument {
         if self.access == AccessPattern::Flexible {
             return flexible::get_mut(self.root_mut(path), path);
         }
-        let path_c = path.clone();
-        let root = self.root_mut(path);
-        let parts = path_c.parts();
+        let root = match path.root {
+            PathRoot::Ctx => &mut self.ctx,
+            PathRoot::Ingest => &mut self.ingest,
+        };
+        let parts = path.parts();
         let Some((first, rest)) = parts.split_first() else {
-            return Err(path_c.invalid());
+            return Err(path.invalid());
         };
         let mut cur = root
             .get_mut(first.as_str())
-            .ok_or_else(|| path_c.not_present(first))?;
+            .ok_or_else(|| path.not_present(first))?;
         for part in rest {
-            cur = resolve_mut(cur, part, &path_c)?;
+            cur = resolve_mut(cur, part, path)?;
         }
         Ok(cur)
     }
@@ -266,31 +263,24 @@ impl IngestDocument {
         let Some((leaf, parents)) = parts.split_last() else {
             return Err(path.invalid());
         };
-        let original = path.original().to_string();
+        let original = path.original();
         // Walk the parents as Elasticsearch's setFieldValue does: a missing or null key becomes a
         // new map; lists are indexed; anything else is an error naming the next path element.
         let mut cur: &mut Value = {
-            let root = self.root_mut(path);
+            let root = match path.root {
+                PathRoot::Ctx => &mut self.ctx,
+                PathRoot::Ingest => &mut self.ingest,
+            };
             let Some(first) = parents.first() else {
                 return set_leaf_in_map(root, leaf, value, append, allow_duplicates);
             };
-            let v = root.entry(first.clone()).or_insert(Value::Null);
-            if v.is_null() {
-                *v = Value::Map(Map::default());
-            }
-            v
+            child_map(root, first)
         };
         for part in &parents[1..] {
             cur = match cur {
-                Value::Map(m) => {
-                    let v = m.entry(part.clone()).or_insert(Value::Null);
-                    if v.is_null() {
-                        *v = Value::Map(Map::default());
-                    }
-                    v
-                }
+                Value::Map(m) => child_map(m, part),
                 Value::List(l) => {
-                    let idx = list_index(part, l.len(), &original)?;
+                    let idx = list_index(part, l.len(), original)?;
                     &mut l[idx]
                 }
                 Value::Null => {
@@ -309,7 +299,7 @@ impl IngestDocument {
         match cur {
             Value::Map(m) => set_leaf_in_map(m, leaf, value, append, allow_duplicates),
             Value::List(l) => {
-                let idx = list_index(leaf, l.len(), &original)?;
+                let idx = list_index(leaf, l.len(), original)?;
                 if append {
                     append_value(&mut l[idx], value, allow_duplicates);
                 } else {
@@ -336,8 +326,11 @@ impl IngestDocument {
         let Some((leaf, parents)) = parts.split_last() else {
             return Err(path.invalid());
         };
-        let original = path.original().to_string();
-        let root = self.root_mut(path);
+        let original = path.original();
+        let root = match path.root {
+            PathRoot::Ctx => &mut self.ctx,
+            PathRoot::Ingest => &mut self.ingest,
+        };
         let mut cur: Option<&mut Value> = None;
         let mut root_opt = Some(root);
         for part in parents {
@@ -345,7 +338,7 @@ impl IngestDocument {
                 None => {
                     let r = root_opt.take().expect("root used once");
                     r.get_mut(part.as_str())
-                        .ok_or_else(|| not_present(part, &original))?
+                        .ok_or_else(|| not_present(part, original))?
                 }
                 Some(v) => resolve_mut(v, part, path)?,
             };
@@ -355,13 +348,13 @@ impl IngestDocument {
             None => {
                 let r = root_opt.take().expect("root used once");
                 r.shift_remove(leaf.as_str())
-                    .ok_or_else(|| not_present(leaf, &original))
+                    .ok_or_else(|| not_present(leaf, original))
             }
             Some(Value::Map(m)) => m
                 .shift_remove(leaf.as_str())
-                .ok_or_else(|| not_present(leaf, &original)),
+                .ok_or_else(|| not_present(leaf, original)),
             Some(Value::List(l)) => {
-                let idx = list_index(leaf, l.len(), &original)?;
+                let idx = list_index(leaf, l.len(), original)?;
                 Ok(l.remove(idx))
             }
             Some(Value::Null) => Err(IngestError::illegal_argument(format!(
@@ -395,10 +388,96 @@ fn set_leaf_in_map(
                 map.insert(leaf.to_string(), Value::List(list));
             }
         }
+    } else if let Some(slot) = map.get_mut(leaf) {
+        *slot = value;
     } else {
         map.insert(leaf.to_string(), value);
     }
     Ok(())
+}
+
+/// The value under `key` for a path to go through, made a new map when missing or null
+/// (`setFieldValue`'s walk); the key is only copied when it is added.
+fn child_map<'m>(map: &'m mut Map, key: &str) -> &'m mut Value {
+    let idx = match map.get_index_of(key) {
+        Some(i) => i,
+        None => map.insert_full(key.to_string(), Value::Null).0,
+    };
+    let v = &mut map[idx];
+    if v.is_null() {
+        *v = Value::Map(Map::default());
+    }
+    v
+}
+
+/// Why a classic path did not resolve; the message is only built when someone wants it.
+enum Miss<'a> {
+    /// `field [key] not present as part of path [..]`.
+    NotPresent(&'a str),
+    /// A list index that is not an integer.
+    NotInteger(&'a str),
+    /// A list index out of range: the index and the list's length.
+    OutOfBounds(i64, usize),
+    /// A key looked up in null.
+    FromNull(&'a str),
+    /// A key looked up in a scalar of this Java type.
+    FromType(&'a str, &'static str),
+    /// A path with no elements.
+    Invalid,
+}
+
+impl Miss<'_> {
+    fn error(self, original: &str) -> IngestError {
+        let reason = match self {
+            Miss::NotPresent(key) => {
+                format!("field [{key}] not present as part of path [{original}]")
+            }
+            Miss::NotInteger(part) => format!(
+                "[{part}] is not an integer, cannot be used as an index as part of path [{original}]"
+            ),
+            Miss::OutOfBounds(idx, len) => format!(
+                "[{idx}] is out of bounds for array with length [{len}] as part of path [{original}]"
+            ),
+            Miss::FromNull(part) => {
+                format!("cannot resolve [{part}] from null as part of path [{original}]")
+            }
+            Miss::FromType(part, ty) => format!(
+                "cannot resolve [{part}] from object of type [{ty}] as part of path [{original}]"
+            ),
+            Miss::Invalid => format!("path [{original}] is not valid"),
+        };
+        IngestError::illegal_argument(reason)
+    }
+}
+
+/// Resolves a classic path's elements from `root` (Elasticsearch's `getFieldValue` walk).
+fn lookup<'v, 'p>(root: &'v Map, parts: &'p [String]) -> Result<&'v Value, Miss<'p>> {
+    let Some((first, rest)) = parts.split_first() else {
+        return Err(Miss::Invalid);
+    };
+    let mut cur = root
+        .get(first.as_str())
+        .ok_or(Miss::NotPresent(first.as_str()))?;
+    for part in rest {
+        cur = match cur {
+            Value::Map(m) => m
+                .get(part.as_str())
+                .ok_or(Miss::NotPresent(part.as_str()))?,
+            Value::List(l) => &l[index_in(part, l.len())?],
+            Value::Null => return Err(Miss::FromNull(part)),
+            other => return Err(Miss::FromType(part, other.java_type())),
+        };
+    }
+    Ok(cur)
+}
+
+/// A list index element: Java's `Integer.parseInt` of it, within the list's bounds.
+fn index_in(part: &str, len: usize) -> Result<usize, Miss<'_>> {
+    let idx: i64 = part.parse().map_err(|_| Miss::NotInteger(part))?;
+    if idx < 0 || idx as usize >= len {
+        return Err(Miss::OutOfBounds(idx, len));
+    }
+    Ok(idx as usize)
 }
 
 fn not_present(key: &str, original: &str) -> IngestError {
@@ -408,36 +487,7 @@ fn not_present(key: &str, original: &str) -> IngestError {
 }
 
 fn list_index(part: &str, len: usize, original: &str) -> Result<usize, IngestError> {
-    let idx: i64 = part.parse().map_err(|_| {
-        IngestError::illegal_argument(format!(
-            "[{part}] is not an integer, cannot be used as an index as part of path [{original}]"
-        ))
-    })?;
-    if idx < 0 || idx as usize >= len {
-        return Err(IngestError::illegal_argument(format!(
-            "[{idx}] is out of bounds for array with length [{len}] as part of path [{original}]"
-        )));
-    }
-    Ok(idx as usize)
-}
-
-fn resolve<'a>(cur: &'a Value, part: &str, path: &FieldPath) -> Result<&'a Value, IngestError> {
-    match cur {
-        Value::Map(m) => m.get(part).ok_or_else(|| path.not_present(part)),
-        Value::List(l) => {
-            let idx = list_index(part, l.len(), path.original())?;
-            Ok(&l[idx])
-        }
-        Value::Null => Err(IngestError::illegal_argument(format!(
-            "cannot resolve [{part}] from null as part of path [{}]",
-            path.original()
-        ))),
-        other => Err(IngestError::illegal_argument(format!(
-            "cannot resolve [{part}] from object of type [{}] as part of path [{}]",
-            other.java_type(),
-            path.original()
-        ))),
-    }
+    index_in(part, len).map_err(|m| m.error(original))
 }
 
 fn resolve_mut<'a>(

@@ -345,7 +345,7 @@ pub fn bench_dataset(ds: &Dataset, opts: &BenchOptions, resources: &Resources) -
 struct Timer {
     stack: Vec<(usize, Instant)>,
     /// By node address: type, line, the enclosing node's address, and the time.
-    nodes: HashMap<usize, NodeTime>,
+    nodes: HashMap<usize, NodeTime, crate::value::HashState>,
 }
 
 struct NodeTime {

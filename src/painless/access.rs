@@ -424,6 +424,64 @@ mod tests {
     }
 
     #[test]
+    fn top_level_keys_keep_the_order_a_full_ctx_gives() {
+        let input = r#"{"a":1,"b":{"x":1},"u":0,"c":[2]}"#;
+        // Kept keys change in place; the unreachable `u` never moves.
+        assert_eq!(
+            run("ctx.b.y = 2; ctx.c.add(3)", input),
+            r#"{"a":1,"b":{"x":1,"y":2},"u":0,"c":[2,3]}"#
+        );
+        // A key removed and set again goes to the end, after keys the script cannot reach.
+        assert_eq!(
+            run("ctx.remove('a'); ctx.a = 3", input),
+            r#"{"b":{"x":1},"u":0,"c":[2],"a":3}"#
+        );
+        assert_eq!(
+            run("def b = ctx.remove('b'); ctx.z = 1; ctx.b = b", input),
+            r#"{"a":1,"u":0,"c":[2],"z":1,"b":{"x":1}}"#
+        );
+        assert_eq!(
+            run("ctx.remove('c'); ctx.remove('a')", input),
+            r#"{"b":{"x":1},"u":0}"#
+        );
+        // Without named keys the whole ctx is converted, with the same result.
+        assert_eq!(
+            run("def m = ctx; m.remove('a'); m.a = 3", input),
+            r#"{"b":{"x":1},"u":0,"c":[2],"a":3}"#
+        );
+    }
+
+    fn cond(src: &str, input: &str) -> Result<bool, String> {
+        use crate::value::Value;
+        let c = super::super::Condition::from_config(&Value::from(src)).unwrap();
+        let Ok(Value::Map(m)) = Value::from_json_str(input) else {
+            panic!("bad input")
+        };
+        let doc = crate::document::IngestDocument::new(m, "2024-01-01T00:00:00.000Z");
+        c.eval(&doc).map_err(|e| e.reason)
+    }
+
+    #[test]
+    fn null_tests_of_document_fields() {
+        let input = r#"{"m":{"n":null,"s":"x","e":{}},"s":"x"}"#;
+        assert_eq!(cond("ctx.m.n == null", input), Ok(true));
+        assert_eq!(cond("ctx.m.zz == null", input), Ok(true));
+        assert_eq!(cond("ctx.m.s != null", input), Ok(true));
+        assert_eq!(cond("ctx.q?.s == null", input), Ok(true));
+        // `empty` is `isEmpty()`, never null.
+        assert_eq!(cond("ctx.m.e.empty == null", input), Ok(false));
+        assert_eq!(cond("ctx.m.s == 'x' && ctx.m.n != 'x'", input), Ok(true));
+        assert_eq!(
+            cond("ctx.q.s == null", input),
+            Err("cannot access method/field [s] from a null def reference".into())
+        );
+        assert_eq!(
+            cond("ctx.s.x == null", input),
+            Err("dynamic getter [java.lang.String, x] not found".into())
+        );
+    }
+
+    #[test]
     fn unchanged_parts_are_reused_exactly() {
         // Equal-looking values of other types are rebuilt, not reused.
         let input = r#"{"a":{"i":1,"d":1.0,"s":"x","l":[1,2],"m":{"k":null}}}"#;

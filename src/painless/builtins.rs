@@ -1,6 +1,7 @@
 //! The whitelisted Java API: classes, constructors, methods, static methods and fields.
 
 use super::ast::Ty;
+use super::budget;
 use super::interp::{Exc, Interp, Res, as_f64, as_i64, convert, get_field, read_only};
 use super::regex::JavaRegex;
 use super::value::{Collector, K, Matcher, Obj, V, ViewKind, java_equals};
@@ -134,6 +135,8 @@ pub fn exception_java_name(c: &str) -> &'static str {
     match c {
         "PainlessError" => "org.elasticsearch.painless.PainlessError",
         "StackOverflowError" => "java.lang.StackOverflowError",
+        "OutOfMemoryError" => "java.lang.OutOfMemoryError",
+        "CircuitBreakingException" => "org.elasticsearch.common.breaker.CircuitBreakingException",
         _ => class_java_name(c),
     }
 }
@@ -173,7 +176,11 @@ pub fn exception_is_a(thrown: &str, caught: &str) -> bool {
         if x == caught {
             return true;
         }
-        c = exception_parent(x);
+        c = match x {
+            // Thrown by the regex limit; a RuntimeException scripts cannot name.
+            "CircuitBreakingException" => Some("RuntimeException"),
+            _ => exception_parent(x),
+        };
     }
     false
 }
@@ -864,7 +871,7 @@ pub fn regex_op<'a>(full: bool, a: &V<'a>, b: &V<'a>) -> Res<V<'a>> {
         }
         other => other.to_java_string(),
     };
-    Ok(V::Bool(if full { re.matches(&s) } else { re.find(&s) }))
+    Ok(V::Bool(if full { re.matches(&s)? } else { re.find(&s)? }))
 }
 
 // ---------- constructors ----------
@@ -877,7 +884,10 @@ pub fn construct<'a>(it: &mut Interp<'a>, class: &str, args: Vec<V<'a>>) -> Res<
         "ArrayList" | "LinkedList" => match &a0 {
             V::Null if args.is_empty() => V::new_list(vec![]),
             V::Int(_) => V::new_list(vec![]),
-            c if c.is_list_like() || matches!(c, V::Array(_)) => V::new_list(c.items()),
+            c if c.is_list_like() || matches!(c, V::Array(_)) => {
+                budget::elements(coll_len(c))?;
+                V::new_list(c.items())
+            }
             V::Null => {
                 return Err(Exc::npe(
                     "Cannot invoke \"java.util.Collection.toArray()\" because \"c\" is null",
@@ -891,20 +901,25 @@ pub fn construct<'a>(it: &mut Interp<'a>, class: &str, args: Vec<V<'a>>) -> Res<
             }
         },
         "HashMap" | "LinkedHashMap" => match &a0 {
-            m if m.is_map() => V::new_map(
-                m.map_entries()
-                    .into_iter()
-                    .map(|(k, v)| (K(k), v))
-                    .collect(),
-            ),
+            m if m.is_map() => {
+                let entries = m.map_entries();
+                budget::elements(entries.len())?;
+                V::new_map(entries.into_iter().map(|(k, v)| (K(k), v)).collect())
+            }
             _ => V::new_map(IndexMap::default()),
         },
         "HashSet" | "LinkedHashSet" => match &a0 {
-            c if c.is_list_like() => new_set(c.items()),
+            c if c.is_list_like() => {
+                budget::elements(coll_len(c))?;
+                new_set(c.items())
+            }
             _ => new_set(vec![]),
         },
         "StringBuilder" => match &a0 {
-            V::Str(s) => V::obj(Obj::Builder(RefCell::new(s.to_string()))),
+            V::Str(s) => {
+                budget::string(s.len())?;
+                V::obj(Obj::Builder(RefCell::new(s.to_string())))
+            }
             _ => V::obj(Obj::Builder(RefCell::new(String::new()))),
         },
         "StringTokenizer" => {
@@ -1148,6 +1163,7 @@ pub fn call_static<'a>(
                 other => vec![other.clone()],
             };
             let parts: Vec<String> = items.iter().map(V::to_java_string).collect();
+            budget::string(joined_len(&parts, &sep))?;
             V::Str(Rc::from(parts.join(&*sep)))
         }
         ("Character", _) => return character_static(name, &a0, &a1),
@@ -1211,6 +1227,7 @@ pub fn call_static<'a>(
             if n < 0 {
                 return Err(Exc::iae(format!("List length = {n}")));
             }
+            budget::elements(n as usize)?;
             V::new_list(vec![a1; n as usize])
         }
         ("Collections", "frequency") => {
@@ -1219,7 +1236,10 @@ pub fn call_static<'a>(
         ("Collections", "unmodifiableList")
         | ("Collections", "unmodifiableMap")
         | ("Collections", "unmodifiableSet") => a0,
-        ("Arrays", "asList") => V::new_list(a0.items()),
+        ("Arrays", "asList") => {
+            budget::elements(coll_len(&a0))?;
+            V::new_list(a0.items())
+        }
         ("Arrays", "toString") => match &a0 {
             V::Null => V::str("null"),
             V::Array(l) => V::Str(Rc::from(V::new_list(l.borrow().clone()).to_java_string())),
@@ -1540,7 +1560,19 @@ pub fn call_method<'a>(
     }
 }
 
+/// A `String` method; the string or array it makes counts against the memory budget.
 fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'a>>) -> Res<V<'a>> {
+    let v = string_method_inner(it, s, name, args)?;
+    budget::charge_fresh(&v)?;
+    Ok(v)
+}
+
+fn string_method_inner<'a>(
+    it: &mut Interp<'a>,
+    s: &Rc<str>,
+    name: &str,
+    args: Vec<V<'a>>,
+) -> Res<V<'a>> {
     let argc = args.len();
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
@@ -1605,6 +1637,14 @@ fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'
                     want_str(&a1, "replace")?.to_string(),
                 ),
             };
+            let hits = if from.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(from.as_str()).count()
+            };
+            budget::check_string(
+                (s.len() - hits * from.len()).saturating_add(hits.saturating_mul(to.len())),
+            )?;
             if from.is_empty() {
                 // Java inserts the replacement between every char.
                 let mut out = to.clone();
@@ -1630,7 +1670,7 @@ fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'
                     let re = JavaRegex::new(&want_str(&a0, "replaceAll")?, "")
                         .map_err(|e| Exc::new("PatternSyntaxException", e))?;
                     let r = want_str(&a1, "replaceAll")?;
-                    V::Str(Rc::from(re.replace(s, &r, all).map_err(Exc::iae)?))
+                    V::Str(Rc::from(re.replace(s, &r, all)?))
                 }
             }
         }
@@ -1638,7 +1678,7 @@ fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'
             let limit = if argc == 2 { want_int(&a1)? } else { 0 };
             let pat = want_str(&a0, "split")?;
             let re = JavaRegex::new(&pat, "").map_err(|e| Exc::new("PatternSyntaxException", e))?;
-            let parts = re.split(s, limit);
+            let parts = re.split(s, limit)?;
             V::Array(Rc::new(RefCell::new(
                 parts.iter().map(|p| V::str(p)).collect(),
             )))
@@ -1706,12 +1746,24 @@ fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'
                 }
             }
         }
-        ("concat", 1) => V::Str(Rc::from(format!("{s}{}", want_str(&a0, "concat")?))),
+        ("concat", 1) => {
+            let t = want_str(&a0, "concat")?;
+            budget::check_string(s.len().saturating_add(t.len()))?;
+            V::Str(Rc::from(format!("{s}{t}")))
+        }
         ("repeat", 1) => {
             let n = want_int(&a0)?;
             if n < 0 {
                 return Err(Exc::iae(format!("count is negative: {n}")));
             }
+            // java.lang.String.repeat: a result over Integer.MAX_VALUE chars is an error.
+            let len = if ascii { s.len() } else { units().len() };
+            if n > 0 && len > i32::MAX as usize / n as usize {
+                return Err(budget::out_of_memory(
+                    "Required length exceeds implementation limit",
+                ));
+            }
+            budget::check_string(s.len().saturating_mul(n as usize))?;
             V::Str(Rc::from(s.repeat(n as usize)))
         }
         ("chars", 0) => V::obj(Obj::Stream(
@@ -1754,7 +1806,7 @@ fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'
         ("matches", 1) => {
             let re = JavaRegex::new(&want_str(&a0, "matches")?, "")
                 .map_err(|e| Exc::new("PatternSyntaxException", e))?;
-            V::Bool(re.matches(s))
+            V::Bool(re.matches(s)?)
         }
         _ => return Err(no_method(&V::Str(s.clone()), name, argc)),
     })
@@ -1908,6 +1960,7 @@ fn collection_method<'a>(
             return Ok(V::new_list(items[b as usize..e as usize].to_vec()));
         }
         ("toArray", _) => {
+            budget::elements(coll_len(recv))?;
             return Ok(V::Array(Rc::new(RefCell::new(recv.items()))));
         }
         ("collect", 1) => {
@@ -1946,6 +1999,7 @@ fn collection_method<'a>(
         ("join", 1) => {
             let sep = want_str(&a0, "join")?;
             let parts: Vec<String> = recv.items().iter().map(V::to_java_string).collect();
+            budget::string(joined_len(&parts, &sep))?;
             return Ok(V::Str(Rc::from(parts.join(&*sep))));
         }
         ("sum", 0) => {
@@ -2022,6 +2076,7 @@ fn collection_method<'a>(
     if let Some(l) = list {
         return match (name, argc) {
             ("add", 1) => {
+                budget::growth(l.borrow().len() + 1, 1)?;
                 l.borrow_mut().push(a0);
                 Ok(V::Bool(true))
             }
@@ -2034,12 +2089,14 @@ fn collection_method<'a>(
                         format!("Index: {i}, Size: {len}"),
                     ));
                 }
+                budget::growth(len + 1, 1)?;
                 l.borrow_mut().insert(i as usize, a1);
                 Ok(V::Null)
             }
             ("addAll", 1) => {
                 let items = collection_items(&a0)?;
                 let changed = !items.is_empty();
+                budget::growth(l.borrow().len().saturating_add(items.len()), items.len())?;
                 l.borrow_mut().extend(items);
                 Ok(V::Bool(changed))
             }
@@ -2054,6 +2111,7 @@ fn collection_method<'a>(
                     ));
                 }
                 let changed = !items.is_empty();
+                budget::growth(len.saturating_add(items.len()), items.len())?;
                 let mut lb = l.borrow_mut();
                 let tail = lb.split_off(i as usize);
                 lb.extend(items);
@@ -2130,9 +2188,13 @@ fn collection_method<'a>(
     }
     if let V::Set(s) = recv {
         return match (name, argc) {
-            ("add", 1) => Ok(V::Bool(s.borrow_mut().insert(K(a0)))),
+            ("add", 1) => {
+                budget::growth(s.borrow().len() + 1, 1)?;
+                Ok(V::Bool(s.borrow_mut().insert(K(a0))))
+            }
             ("addAll", 1) => {
                 let items = collection_items(&a0)?;
+                budget::growth(s.borrow().len().saturating_add(items.len()), items.len())?;
                 let mut sb = s.borrow_mut();
                 let mut changed = false;
                 for v in items {
@@ -2171,6 +2233,14 @@ fn collection_method<'a>(
         };
     }
     Err(no_method(recv, name, argc))
+}
+
+/// Length of `parts` joined with `sep`, for the memory budget.
+fn joined_len(parts: &[String], sep: &str) -> usize {
+    parts
+        .iter()
+        .fold(0usize, |n, p| n.saturating_add(p.len()))
+        .saturating_add(sep.len().saturating_mul(parts.len().saturating_sub(1)))
 }
 
 fn coll_len(v: &V<'_>) -> usize {
@@ -2340,9 +2410,16 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
         return Err(read_only());
     };
     Ok(match (name, argc) {
-        ("put", 2) => m.borrow_mut().insert(K(a0), a1).unwrap_or_default(),
+        ("put", 2) => {
+            budget::growth(m.borrow().len() + 1, 1)?;
+            m.borrow_mut().insert(K(a0), a1).unwrap_or_default()
+        }
         ("putAll", 1) => {
             let entries = a0.map_entries();
+            budget::growth(
+                m.borrow().len().saturating_add(entries.len()),
+                entries.len(),
+            )?;
             let mut mb = m.borrow_mut();
             for (k, v) in entries {
                 mb.insert(K(k), v);
@@ -2354,6 +2431,7 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
             match mb.get(&K(a0.clone())) {
                 Some(v) if !v.is_null() => v.clone(),
                 _ => {
+                    budget::growth(mb.len() + 1, 1)?;
                     mb.insert(K(a0), a1);
                     V::Null
                 }
@@ -2371,6 +2449,7 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
                 _ => {
                     let v = it.call_value(&a1, vec![a0.clone()])?;
                     if !v.is_null() {
+                        budget::growth(m.borrow().len() + 1, 1)?;
                         m.borrow_mut().insert(K(a0), v.clone());
                     }
                     v
@@ -2398,6 +2477,7 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
             if v.is_null() {
                 m.borrow_mut().shift_remove(&K(a0));
             } else {
+                budget::growth(m.borrow().len() + 1, 1)?;
                 m.borrow_mut().insert(K(a0), v.clone());
             }
             v
@@ -2412,6 +2492,7 @@ fn map_method<'a>(it: &mut Interp<'a>, recv: &V<'a>, name: &str, args: Vec<V<'a>
             if v.is_null() {
                 m.borrow_mut().shift_remove(&K(a0));
             } else {
+                budget::growth(m.borrow().len() + 1, 1)?;
                 m.borrow_mut().insert(K(a0), v.clone());
             }
             v
@@ -2432,7 +2513,9 @@ fn object_method<'a>(
     let a1 = arg(&args, 1);
     Ok(match (&**o, name, argc) {
         (Obj::Builder(b), "append", 1) => {
-            b.borrow_mut().push_str(&a0.to_java_string());
+            // The text first: `b.append(b)` reads the builder it appends to.
+            let text = a0.to_java_string();
+            budget::push_str(&mut b.borrow_mut(), &text)?;
             recv.clone()
         }
         (Obj::Builder(b), "length", 0) => V::Int(b.borrow().encode_utf16().count() as i32),
@@ -2444,6 +2527,8 @@ fn object_method<'a>(
         (Obj::Builder(b), "setLength", 1) => {
             let n = want_int(&a0)?;
             let u = utf16(&b.borrow());
+            let grow = (n.max(0) as usize).saturating_sub(u.len());
+            budget::string_growth(b.borrow().len().saturating_add(grow), grow)?;
             let mut u = u;
             u.resize(n.max(0) as usize, 0);
             *b.borrow_mut() = String::from_utf16_lossy(&u);
@@ -2455,7 +2540,9 @@ fn object_method<'a>(
             if i < 0 || i as usize > u.len() {
                 return Err(str_index_oob(format!("offset {i}, length {}", u.len())));
             }
-            let ins = utf16(&a1.to_java_string());
+            let text = a1.to_java_string();
+            budget::string_growth(b.borrow().len().saturating_add(text.len()), text.len())?;
+            let ins = utf16(&text);
             u.splice(i as usize..i as usize, ins);
             *b.borrow_mut() = String::from_utf16_lossy(&u);
             recv.clone()
@@ -2518,11 +2605,15 @@ fn object_method<'a>(
             let s = want_str(&a0, "split")?;
             let limit = if argc == 2 { want_int(&a1)? } else { 0 };
             V::Array(Rc::new(RefCell::new(
-                re.split(&s, limit).iter().map(|p| V::str(p)).collect(),
+                re.split(&s, limit)?.iter().map(|p| V::str(p)).collect(),
             )))
         }
         (Obj::Pattern(re), "pattern", 0) => V::str(&re.source),
-        (Obj::Matcher(m), _, _) => return matcher_method(it, recv, m, name, args),
+        (Obj::Matcher(m), _, _) => {
+            let v = matcher_method(it, recv, m, name, args)?;
+            budget::charge_fresh(&v)?;
+            return Ok(v);
+        }
         (Obj::Iter(st), "hasNext", 0) => {
             let st = st.borrow();
             V::Bool(st.pos < st.items.len())
@@ -2650,7 +2741,7 @@ fn matcher_method<'a>(
     let to_u16 = |text: &str, byte: usize| text[..byte].encode_utf16().count() as i32;
     Ok(match (name, argc) {
         ("matches", 0) => {
-            let g = mb.re.captures_full(&mb.text);
+            let g = mb.re.captures_full(&mb.text)?;
             let ok = g.is_some();
             mb.groups = g;
             V::Bool(ok)
@@ -2669,7 +2760,7 @@ fn matcher_method<'a>(
                 mb.groups = None;
                 return Ok(V::Bool(false));
             }
-            let g = mb.re.captures_at(&mb.text, start);
+            let g = mb.re.captures_at(&mb.text, start)?;
             match g {
                 Some(g) => {
                     let (s, e) = g.first().copied().flatten().unwrap_or((start, start));
@@ -2713,7 +2804,7 @@ fn matcher_method<'a>(
         ("replaceAll", 1) | ("replaceFirst", 1) => {
             let all = name == "replaceAll";
             match &a0 {
-                V::Str(r) => V::Str(Rc::from(mb.re.replace(&mb.text, r, all).map_err(Exc::iae)?)),
+                V::Str(r) => V::Str(Rc::from(mb.re.replace(&mb.text, r, all)?)),
                 f => {
                     let re = mb.re.clone();
                     let text = mb.text.clone();
@@ -2737,13 +2828,13 @@ fn replace_fn<'a>(
     let mut last = 0;
     let mut pos = 0;
     while pos <= text.len() {
-        let Some(g) = re.captures_at(text, pos) else {
+        let Some(g) = re.captures_at(text, pos)? else {
             break;
         };
         let Some((s, e)) = g.first().copied().flatten() else {
             break;
         };
-        out.push_str(&text[last..s]);
+        budget::push_checked(&mut out, &text[last..s])?;
         let m = V::obj(Obj::Matcher(RefCell::new(Matcher {
             re: re.clone(),
             text: text.clone(),
@@ -2751,7 +2842,7 @@ fn replace_fn<'a>(
             next: e,
         })));
         let r = it.call_value(f, vec![m])?;
-        out.push_str(&r.to_java_string());
+        budget::push_checked(&mut out, &r.to_java_string())?;
         last = e;
         pos = if e == s {
             e + text[e..].chars().next().map_or(1, char::len_utf8)
@@ -2796,7 +2887,9 @@ fn stream_method<'a>(
             let mut out = Vec::new();
             for v in items {
                 let s = it.call_value(&a0, vec![v.clone()])?;
-                out.extend(it.iterate(&s)?);
+                let more = it.iterate(&s)?;
+                budget::growth(out.len().saturating_add(more.len()), more.len())?;
+                out.extend(more);
             }
             stream(out)
         }
@@ -2843,8 +2936,14 @@ fn stream_method<'a>(
             }
             V::Null
         }
-        ("toList", 0) => V::new_list(items.to_vec()),
-        ("toArray", _) => V::Array(Rc::new(RefCell::new(items.to_vec()))),
+        ("toList", 0) => {
+            budget::elements(items.len())?;
+            V::new_list(items.to_vec())
+        }
+        ("toArray", _) => {
+            budget::elements(items.len())?;
+            V::Array(Rc::new(RefCell::new(items.to_vec())))
+        }
         ("collect", 1) => {
             let V::Obj(o) = &a0 else {
                 return Err(Exc::cce(format!(
@@ -2859,17 +2958,24 @@ fn stream_method<'a>(
                 )));
             };
             match c {
-                Collector::List => V::new_list(items.to_vec()),
-                Collector::Set => new_set(items.to_vec()),
+                Collector::List => {
+                    budget::elements(items.len())?;
+                    V::new_list(items.to_vec())
+                }
+                Collector::Set => {
+                    budget::elements(items.len())?;
+                    new_set(items.to_vec())
+                }
                 Collector::Joining(sep, pre, suf) => {
-                    let mut s = pre.clone();
+                    let mut s = String::new();
+                    budget::push_str(&mut s, pre)?;
                     for (i, v) in items.iter().enumerate() {
                         if i > 0 {
-                            s.push_str(sep);
+                            budget::push_str(&mut s, sep)?;
                         }
-                        s.push_str(&want_str(v, "length()")?);
+                        budget::push_str(&mut s, &want_str(v, "length()")?)?;
                     }
-                    s.push_str(suf);
+                    budget::push_str(&mut s, suf)?;
                     V::Str(Rc::from(s))
                 }
                 Collector::Map(kf, vf) => {
@@ -2927,6 +3033,13 @@ fn java_format(fmt: &str, vals: &[V<'_>]) -> Res<String> {
             Some((w, p)) => (w.parse::<usize>().ok(), p.parse::<usize>().ok()),
             None => (spec.parse::<usize>().ok(), None),
         };
+        // A width or precision can ask for a huge string: check before padding.
+        budget::string_growth(
+            out.len()
+                .saturating_add(width.unwrap_or(0))
+                .saturating_add(prec.unwrap_or(0)),
+            0,
+        )?;
         let mut take = || {
             let v = vals.get(next).cloned().ok_or_else(|| {
                 Exc::new(
@@ -3006,5 +3119,6 @@ fn java_format(fmt: &str, vals: &[V<'_>]) -> Res<String> {
             out.push_str(&body);
         }
     }
+    budget::string(out.len())?;
     Ok(out)
 }

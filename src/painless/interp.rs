@@ -2,7 +2,7 @@
 
 use super::ast::*;
 use super::builtins;
-use super::value::{Func, K, Obj, V, from_doc, java_equals};
+use super::value::{Func, K, Obj, StrKey, V, from_doc, java_equals};
 use std::rc::Rc;
 
 /// Most loop iterations in one execution, as Elasticsearch's `max_loop_counter`.
@@ -104,8 +104,16 @@ pub struct Interp<'a> {
     pub ctx: V<'a>,
     /// The ingest timestamp's text (`_ingest.timestamp`), parsed when first needed.
     pub now_text: Option<&'a str>,
+    /// The document's `_ingest` map, where `now_text` is read from when first needed.
+    pub ingest: Option<&'a crate::value::Map>,
     /// The ingest timestamp, once parsed.
     now: std::cell::OnceCell<chrono::NaiveDateTime>,
+}
+
+/// `a == b` for variable names, which are short: compared inline rather than through memcmp.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 fn cannot_access(name: &str) -> Exc {
@@ -155,6 +163,7 @@ pub fn read_only() -> Exc {
 impl<'a> Interp<'a> {
     /// A fresh interpreter over the program's functions.
     pub fn new(functions: &'a [std::sync::Arc<Function>]) -> Self {
+        super::budget::reset();
         Interp {
             functions,
             vars: Vec::with_capacity(16),
@@ -164,6 +173,7 @@ impl<'a> Interp<'a> {
             stack_base: stack_pos(),
             ctx: V::Null,
             now_text: None,
+            ingest: None,
             now: std::cell::OnceCell::new(),
         }
     }
@@ -172,6 +182,7 @@ impl<'a> Interp<'a> {
     pub fn now(&self) -> chrono::NaiveDateTime {
         *self.now.get_or_init(|| {
             self.now_text
+                .or_else(|| self.ingest?.get("timestamp")?.as_str())
                 .and_then(super::time::parse_timestamp)
                 .unwrap_or_default()
         })
@@ -190,7 +201,7 @@ impl<'a> Interp<'a> {
     fn lookup(&self, name: &str) -> Option<usize> {
         self.vars[self.frame..]
             .iter()
-            .rposition(|(n, _, _)| *n == name)
+            .rposition(|(n, _, _)| same_name(n, name))
             .map(|i| i + self.frame)
     }
 
@@ -518,6 +529,7 @@ impl<'a> Interp<'a> {
                     }
                     sizes.push(n as usize);
                 }
+                super::budget::array(&sizes)?;
                 new_array(t, &sizes)
             }
             ExprKind::NewArrayInit(t, items) => {
@@ -566,10 +578,16 @@ impl<'a> Interp<'a> {
             }
             ExprKind::StaticField(class, name) => builtins::static_field(class, name)?,
             ExprKind::LocalCall(name, args) => {
-                let args = self.eval_args(args)?;
-                match self.functions.iter().find(|f| f.name == *name) {
-                    Some(f) => self.call_function(f, args)?,
-                    None => builtins::call_global(self, name, args)?,
+                match self.functions.iter().find(|f| same_name(&f.name, name)) {
+                    Some(f) if f.params.len() == args.len() => self.call_local(f, args)?,
+                    Some(f) => {
+                        let args = self.eval_args(args)?;
+                        self.call_function(f, args)?
+                    }
+                    None => {
+                        let args = self.eval_args(args)?;
+                        builtins::call_global(self, name, args)?
+                    }
                 }
             }
             ExprKind::Unary(op, x) => {
@@ -577,10 +595,33 @@ impl<'a> Interp<'a> {
                 unary(*op, v)?
             }
             ExprKind::Binary(op, l, r) => {
+                // `a.b == null` on a document map: tested without copying the field's value.
+                if let (BinOp::Eq | BinOp::Ne, ExprKind::Null) = (op, &r.kind)
+                    && let ExprKind::Field {
+                        obj,
+                        name,
+                        null_safe,
+                    } = &l.kind
+                {
+                    let null = self
+                        .field_is_null(obj, name, *null_safe)
+                        .map_err(|x| x.at(l.pos))?;
+                    return Ok(V::Bool(null == (*op == BinOp::Eq)));
+                }
                 let a = self.eval(l)?;
-                // `s == 'literal'` between strings: compared without making the literal a value.
-                if let (BinOp::Eq | BinOp::Ne, V::Str(x), ExprKind::Str(lit)) = (op, &a, &r.kind) {
-                    return Ok(V::Bool((**x == **lit) == (*op == BinOp::Eq)));
+                // `x == 'literal'` and `x == null`: decided without making the literal a value.
+                // Only a string equals a string and only null equals null, whatever `x` is
+                // (def_equals, java_equals and wrapper_equals all agree on that).
+                if let BinOp::Eq | BinOp::Ne = op {
+                    let eq = match (&a, &r.kind) {
+                        (V::Str(x), ExprKind::Str(lit)) => Some(**x == **lit),
+                        (_, ExprKind::Str(_)) => Some(false),
+                        (_, ExprKind::Null) => Some(a.is_null()),
+                        _ => None,
+                    };
+                    if let Some(eq) = eq {
+                        return Ok(V::Bool(eq == (*op == BinOp::Eq)));
+                    }
                 }
                 let b = self.eval(r)?;
                 match (op, self.wrapper_equals(&a, &b)) {
@@ -630,6 +671,21 @@ impl<'a> Interp<'a> {
         })
     }
 
+    /// Whether `obj.name` (`obj?.name`) is null; a document map's field is looked at in place.
+    fn field_is_null(&mut self, obj: &'a Expr, name: &str, null_safe: bool) -> Res<bool> {
+        let o = self.eval(obj)?;
+        if o.is_null() && null_safe {
+            return Ok(true);
+        }
+        match &o {
+            // `map.empty` is `isEmpty()`, never null.
+            V::DocMap(m) if name != "empty" => Ok(m
+                .get(name)
+                .is_none_or(|v| matches!(v, crate::value::Value::Null))),
+            _ => Ok(get_field(&o, name)?.is_null()),
+        }
+    }
+
     fn eval_args(&mut self, args: &'a [Expr]) -> Res<Vec<V<'a>>> {
         let mut out = Vec::with_capacity(args.len());
         for a in args {
@@ -647,23 +703,39 @@ impl<'a> Interp<'a> {
         args: Vec<V<'a>>,
         body: &'a [Stmt],
     ) -> Res<Flow<'a>> {
+        let base = self.vars.len();
+        self.vars.extend(captured.iter().cloned());
+        self.vars.extend(args.into_iter().map(|v| ("", &DEF, v)));
+        self.enter(base, params, body)
+    }
+
+    /// Runs `body` in a new frame from variable `base`, whose last `params.len()` variables are
+    /// the (still unnamed) arguments: they are converted to the parameters' types and named.
+    /// The frame's variables are gone afterwards; the call depth and stack use are bounded.
+    fn enter(
+        &mut self,
+        base: usize,
+        params: &'a [(Ty, String)],
+        body: &'a [Stmt],
+    ) -> Res<Flow<'a>> {
         self.depth += 1;
         if self.depth > MAX_CALL_DEPTH || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
         {
             self.depth -= 1;
+            self.vars.truncate(base);
             return Err(Exc::Fatal {
                 class: "StackOverflowError",
                 msg: "the script exceeded the maximum call depth".into(),
                 pos: usize::MAX,
             });
         }
-        let (saved_frame, mark) = (self.frame, self.vars.len());
-        self.frame = mark;
-        self.vars.extend(captured.iter().cloned());
+        let saved_frame = self.frame;
+        self.frame = base;
+        let first = self.vars.len().saturating_sub(params.len()).max(base);
         let mut r = Ok(());
-        for ((t, n), a) in params.iter().zip(args) {
-            match convert(a, t, false) {
-                Ok(v) => self.vars.push((n, t, v)),
+        for ((t, n), slot) in params.iter().zip(&mut self.vars[first..]) {
+            match convert(std::mem::take(&mut slot.2), t, false) {
+                Ok(v) => *slot = (n, t, v),
                 Err(e) => {
                     r = Err(e);
                     break;
@@ -671,10 +743,28 @@ impl<'a> Interp<'a> {
             }
         }
         let out = r.and_then(|_| self.exec_block(body));
-        self.vars.truncate(mark);
+        self.vars.truncate(base);
         self.frame = saved_frame;
         self.depth -= 1;
         out
+    }
+
+    /// Calls a script function with as many argument expressions as it has parameters: the
+    /// arguments are evaluated straight into the new frame.
+    fn call_local(&mut self, f: &'a Function, args: &'a [Expr]) -> Res<V<'a>> {
+        let base = self.vars.len();
+        for a in args {
+            match self.eval(a) {
+                // Unnamed until the call starts, so later arguments cannot see them.
+                Ok(v) => self.vars.push(("", &DEF, v)),
+                Err(e) => {
+                    self.vars.truncate(base);
+                    return Err(e);
+                }
+            }
+        }
+        let out = self.enter(base, &f.params, &f.body);
+        function_result(f, out?)
     }
 
     /// Calls a script function.
@@ -687,16 +777,7 @@ impl<'a> Interp<'a> {
             )));
         }
         let out = self.run_in_frame(&[], &f.params, args, &f.body);
-        match out? {
-            Flow::Return(v) => {
-                if f.ret == Ty::Void {
-                    Ok(V::Null)
-                } else {
-                    convert(v, &f.ret, false)
-                }
-            }
-            _ => Ok(default_value(&f.ret)),
-        }
+        function_result(f, out?)
     }
 
     /// Calls a lambda, method reference or function value with arguments.
@@ -845,6 +926,20 @@ impl<'a> Interp<'a> {
     }
 }
 
+/// A script function's result from how its body ended.
+fn function_result<'a>(f: &Function, flow: Flow<'a>) -> Res<V<'a>> {
+    match flow {
+        Flow::Return(v) => {
+            if f.ret == Ty::Void {
+                Ok(V::Null)
+            } else {
+                convert(v, &f.ret, false)
+            }
+        }
+        _ => Ok(default_value(&f.ret)),
+    }
+}
+
 fn ty_of(v: &V<'_>) -> Ty {
     match v {
         V::Char(_) => Ty::Char,
@@ -939,7 +1034,7 @@ pub fn get_field<'a>(o: &V<'a>, name: &str) -> Res<V<'a>> {
         // Whitelisted getters win over the map shortcut: `map.empty` is `isEmpty()`.
         V::Map(m) if name == "empty" => Ok(V::Bool(m.borrow().is_empty())),
         V::DocMap(m) if name == "empty" => Ok(V::Bool(m.is_empty())),
-        V::Map(m) => Ok(m.borrow().get(&K::str(name)).cloned().unwrap_or(V::Null)),
+        V::Map(m) => Ok(m.borrow().get(&StrKey(name)).cloned().unwrap_or(V::Null)),
         V::DocMap(m) => Ok(m.get(name).map(from_doc).unwrap_or(V::Null)),
         V::List(_) | V::DocList(_) | V::Array(_) | V::Set(_) | V::View(..) => {
             let len = match o {
@@ -1208,7 +1303,7 @@ pub fn binary<'a>(op: BinOp, a: V<'a>, b: V<'a>) -> Res<V<'a>> {
     }
     if op == Add && (matches!(a, V::Str(_)) || matches!(b, V::Str(_))) {
         let mut s = a.to_java_string();
-        s.push_str(&b.to_java_string());
+        super::budget::concat(&mut s, &b.to_java_string())?;
         return Ok(V::Str(Rc::from(s)));
     }
     if matches!(op, BitAnd | BitOr | Xor)

@@ -74,8 +74,21 @@ fn slash_is_regex(prev: Option<&Tok>) -> bool {
     }
 }
 
-/// Splits source text into tokens.
+/// Longest inline script Elasticsearch compiles: `script.max_size_in_bytes`'s default.
+pub const MAX_SCRIPT_BYTES: usize = 65_535;
+
+/// Splits source text into tokens. Like Elasticsearch's `ScriptService.compile`, a source
+/// longer than [`MAX_SCRIPT_BYTES`] (UTF-8) is refused before anything else.
 pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
+    if src.len() > MAX_SCRIPT_BYTES {
+        return Err(CompileError::new(
+            0,
+            format!(
+                "exceeded max allowed inline script size in bytes [{MAX_SCRIPT_BYTES}] with size [{}] for script [{src}]",
+                src.len()
+            ),
+        ));
+    }
     let b = src.as_bytes();
     let mut i = 0;
     let mut out: Vec<Token> = Vec::new();

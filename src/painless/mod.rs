@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod ast;
+pub mod budget;
 pub mod builtins;
 pub mod ingest;
 pub mod interp;
@@ -253,34 +254,43 @@ impl Script {
         pipeline: &str,
         lent: &[&str],
     ) -> Result<(), IngestError> {
-        // Keys the script cannot reach keep their place as null stand-ins, and their values are
-        // moved back afterwards: the order of keys is the interpreter map's either way.
         let reached = |k: &str| {
             self.ctx_keys
                 .as_ref()
                 .is_none_or(|keys| keys.iter().any(|x| x == k))
         };
-        // The new ctx: (key, how to build its value from the document's value).
-        let converted: Result<Vec<(String, value::Plan)>, String> = {
+        // When the script names every key it reaches, the interpreter's ctx holds only those
+        // (the others stay where they are in the document). Such a script cannot get hold of a
+        // key of ctx, so a key still held by the very string it started with was never removed
+        // and keeps its place; the others are removed, and the keys present afterwards that are
+        // not originals are appended in the interpreter map's order, as a full map would have
+        // ordered them. Without named keys the whole ctx is converted and rebuilt in its order.
+        let partial = self.ctx_keys.is_some();
+        let mut originals: Vec<std::rc::Rc<str>> = Vec::new();
+        // The new ctx: (key, how to build its value from the document's value, kept in place).
+        let converted: Result<Vec<(String, value::Plan, bool)>, String> = {
             let ctx = V::new_map(
                 doc.ctx
                     .iter()
+                    .filter(|(k, _)| reached(k))
                     .map(|(k, v)| {
                         let v = if lent.contains(&k.as_str()) {
                             value::from_doc(v)
-                        } else if reached(k) {
-                            value::from_value(v)
                         } else {
-                            V::Null
+                            value::from_value(v)
                         };
-                        (value::K::str(k), v)
+                        let key: std::rc::Rc<str> = std::rc::Rc::from(k.as_str());
+                        if partial {
+                            originals.push(key.clone());
+                        }
+                        (value::K(V::Str(key)), v)
                     })
                     .collect(),
             );
             let result = {
                 let mut it = Interp::new(&self.program.functions);
                 it.ctx = ctx.clone();
-                it.now_text = ingest_timestamp(doc);
+                it.ingest = Some(&doc.ingest);
                 it.global("ctx", ctx.clone());
                 it.global("params", V::DocMap(&self.params));
                 it.run_main(&self.program.body).map(|_| ())
@@ -296,10 +306,15 @@ impl Script {
             };
             let parent = std::rc::Rc::as_ptr(top) as usize;
             let entries = top.borrow();
-            let out: Result<Vec<(String, value::Plan)>, String> = entries
+            let out: Result<Vec<(String, value::Plan, bool)>, String> = entries
                 .iter()
                 .map(|(k, v)| {
-                    let key = k.0.to_java_string();
+                    let kept = matches!(&k.0, V::Str(s)
+                        if originals.iter().any(|o| std::rc::Rc::ptr_eq(o, s)));
+                    let key = match &k.0 {
+                        V::Str(s) => s.to_string(),
+                        other => other.to_java_string(),
+                    };
                     let original = doc.ctx.get(&key);
                     let keep = if self.ctx_keys.is_some() && !reached(&key) {
                         true
@@ -317,7 +332,7 @@ impl Script {
                         Some(o) => v.plan_under(parent, o)?,
                         None => value::Plan::New(v.to_value_under(parent)?),
                     };
-                    Ok((key, plan))
+                    Ok((key, plan, kept))
                 })
                 .collect();
             drop(entries);
@@ -328,9 +343,64 @@ impl Script {
             out
         };
         match converted {
+            Ok(entries) if partial => {
+                // Originals no longer held are removed (their values kept for the plans of
+                // keys added again), kept ones change in place, and the others are appended.
+                let mut removed: Vec<(String, Value)> = Vec::new();
+                for o in &originals {
+                    let held = entries
+                        .iter()
+                        .any(|(k, _, kept)| *kept && k.as_str() == &**o);
+                    if !held && let Some(v) = doc.ctx.shift_remove(&**o) {
+                        removed.push((o.to_string(), v));
+                    }
+                }
+                for (k, plan, kept) in entries {
+                    if kept {
+                        if let Some(slot) = doc.ctx.get_mut(&k) {
+                            match plan {
+                                value::Plan::Keep => {}
+                                value::Plan::New(v) => *slot = v,
+                                plan => *slot = plan.apply(std::mem::take(slot)),
+                            }
+                        }
+                        continue;
+                    }
+                    let v = match plan {
+                        value::Plan::New(v) => v,
+                        plan => {
+                            let orig = removed
+                                .iter_mut()
+                                .find(|(r, _)| *r == k)
+                                .map(|(_, v)| std::mem::take(v))
+                                .unwrap_or_default();
+                            plan.apply(orig)
+                        }
+                    };
+                    doc.ctx.insert(k, v);
+                }
+                Ok(())
+            }
+            Ok(entries)
+                if entries.len() == doc.ctx.len()
+                    && entries
+                        .iter()
+                        .zip(doc.ctx.keys())
+                        .all(|((k, _, _), d)| k == d) =>
+            {
+                // The same keys in the same order: the document's map is updated in place.
+                for ((_, plan, _), (_, slot)) in entries.into_iter().zip(doc.ctx.iter_mut()) {
+                    match plan {
+                        value::Plan::Keep => {}
+                        value::Plan::New(v) => *slot = v,
+                        plan => *slot = plan.apply(std::mem::take(slot)),
+                    }
+                }
+                Ok(())
+            }
             Ok(entries) => {
                 let mut m = Map::with_capacity_and_hasher(entries.len(), Default::default());
-                for (k, plan) in entries {
+                for (k, plan, _) in entries {
                     let v = match plan {
                         value::Plan::New(v) => v,
                         plan => {
@@ -361,7 +431,7 @@ impl Script {
     fn eval_condition(&self, doc: &IngestDocument) -> Result<bool, IngestError> {
         let mut it = Interp::new(&self.program.functions);
         it.ctx = V::DocMap(&doc.ctx);
-        it.now_text = ingest_timestamp(doc);
+        it.ingest = Some(&doc.ingest);
         it.global("ctx", V::DocMap(&doc.ctx));
         it.global("params", V::DocMap(&self.params));
         let v = it
@@ -378,11 +448,6 @@ impl Script {
             )))),
         }
     }
-}
-
-/// The document's ingest timestamp text (`_ingest.timestamp`), parsed only if a script needs it.
-fn ingest_timestamp(doc: &IngestDocument) -> Option<&str> {
-    doc.ingest.get("timestamp").and_then(|v| v.as_str())
 }
 
 fn snake_case(class: &str) -> String {

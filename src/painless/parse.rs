@@ -13,10 +13,55 @@ use std::sync::Arc;
 /// Deepest nesting of expressions and blocks accepted (keeps evaluation off the stack limit).
 const MAX_DEPTH: usize = 60;
 
+/// Deepest expression tree accepted: chains of operators (`1 + 1 + …`), member accesses and
+/// calls (`a.b.c…`, `x[0][0]…`), assignments and ternaries. The interpreter, the other passes
+/// over the tree and dropping it all recurse once per level; Elasticsearch's compiler fails far
+/// deeper chains with a StackOverflowError (`compile error`).
+pub const MAX_EXPR_DEPTH: usize = 1_000;
+
+/// How deep an expression tree is (1 for a leaf), without recursion; lambda bodies are not
+/// counted (they run in a call frame of their own).
+pub fn expr_depth(e: &Expr) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        for c in children(e) {
+            stack.push((c, d + 1));
+        }
+    }
+    max
+}
+
+/// The sub-expressions directly under `e`.
+fn children(e: &Expr) -> Vec<&Expr> {
+    use ExprKind::*;
+    match &e.kind {
+        Null | Bool(_) | Int(_) | Long(_) | Float(_) | Double(_) | Str(_) | Regex(_) | Var(_)
+        | StaticField(..) | Lambda(_) | FuncRef(_) => vec![],
+        ListInit(v)
+        | New(_, v)
+        | NewArray(_, v)
+        | NewArrayInit(_, v)
+        | StaticCall(_, _, v)
+        | LocalCall(_, v) => v.iter().collect(),
+        MapInit(kv) => kv.iter().flat_map(|(k, v)| [k, v]).collect(),
+        Field { obj, .. } => vec![obj],
+        Index { obj, idx } => vec![obj, idx],
+        Call { obj, args, .. } => std::iter::once(&**obj).chain(args.iter()).collect(),
+        Unary(_, a) | InstanceOf(a, _) | Cast(_, a) | IncDec { target: a, .. } => vec![a],
+        Binary(_, a, b) | And(a, b) | Or(a, b) | Elvis(a, b) => vec![a, b],
+        Assign { target, value, .. } => vec![target, value],
+        Cond(a, b, c) => vec![a, b, c],
+    }
+}
+
 struct Parser<'a> {
     toks: &'a [Token],
     i: usize,
     depth: usize,
+    /// Depth of the expression tree `expr_prec` returned last.
+    last_depth: usize,
     scopes: Vec<Vec<String>>,
     functions: HashSet<String>,
     local_calls: Vec<(String, usize)>,
@@ -24,12 +69,33 @@ struct Parser<'a> {
 
 type R<T> = Result<T, CompileError>;
 
+/// A right-associative operator waiting for its right-hand side (see `expr_prec`).
+struct Open {
+    kind: OpenKind,
+    /// The condition, the elvis' left side or the assignment's target.
+    left: Expr,
+    /// The precedence level the operator was found at, which goes on once it is built.
+    min: u8,
+    /// Depth of the operands known so far.
+    depth: usize,
+}
+
+enum OpenKind {
+    /// `left ? a : _`.
+    Cond(Expr),
+    /// `left ?: _`.
+    Elvis,
+    /// `left = _`, `left += _`, ….
+    Assign(Option<BinOp>),
+}
+
 /// Parses a whole script; `globals` are the names in scope for the main body (`ctx`, `params`).
 pub fn parse(toks: &[Token], globals: &[&str]) -> R<Program> {
     let mut p = Parser {
         toks,
         i: 0,
         depth: 0,
+        last_depth: 0,
         scopes: vec![],
         functions: HashSet::new(),
         local_calls: vec![],
@@ -145,6 +211,17 @@ impl<'a> Parser<'a> {
     }
     fn leave(&mut self) {
         self.depth -= 1;
+    }
+
+    /// Checks the depth of an expression tree about to be built.
+    fn check_depth(&self, depth: usize, pos: usize) -> R<()> {
+        if depth > MAX_EXPR_DEPTH {
+            return Err(CompileError::new(
+                pos,
+                format!("expression is nested too deeply (more than {MAX_EXPR_DEPTH} levels)"),
+            ));
+        }
+        Ok(())
     }
 
     fn declare(&mut self, name: &str, pos: usize) -> R<()> {
@@ -636,74 +713,88 @@ impl<'a> Parser<'a> {
     }
 
     /// Precedence climbing. Levels: 0 assignment, 1 `?:`/elvis, 2 `||`, 3 `&&`, 4.. binary ops.
+    /// Left-associative operators extend `lhs` in the loop; the right-associative ones
+    /// (assignment, `? :`, `?:`) wait on an explicit stack for their right-hand side instead of
+    /// recursing, so a long chain of them needs no native stack.
     fn expr_prec(&mut self, min: u8) -> R<Expr> {
+        let mut pending: Vec<Open> = Vec::new();
+        let mut cur_min = min;
         let mut lhs = self.unary()?;
+        // The depth of `lhs`, checked before each level is added.
+        let mut d = expr_depth(&lhs);
         loop {
             let pos = lhs.pos;
             if let Some((prec, op)) = self.binop() {
-                if prec < min {
-                    break;
+                if prec >= cur_min {
+                    self.i += 1;
+                    let rhs = self.expr_prec(prec + 1)?;
+                    d = d.max(self.last_depth) + 1;
+                    self.check_depth(d, pos)?;
+                    lhs = Expr {
+                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                        pos,
+                    };
+                    continue;
                 }
-                self.i += 1;
-                let rhs = self.expr_prec(prec + 1)?;
-                lhs = Expr {
-                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                    pos,
-                };
-                continue;
-            }
-            if self.is_kw("instanceof") {
-                if 8 < min {
-                    break;
+            } else if self.is_kw("instanceof") {
+                if 8 >= cur_min {
+                    self.i += 1;
+                    let t = self.decltype()?;
+                    d += 1;
+                    self.check_depth(d, pos)?;
+                    lhs = Expr {
+                        kind: ExprKind::InstanceOf(Box::new(lhs), t),
+                        pos,
+                    };
+                    continue;
                 }
-                self.i += 1;
-                let t = self.decltype()?;
-                lhs = Expr {
-                    kind: ExprKind::InstanceOf(Box::new(lhs), t),
-                    pos,
-                };
-                continue;
-            }
-            if self.is_sym("&&") && min <= 3 {
+            } else if self.is_sym("&&") && cur_min <= 3 {
                 self.i += 1;
                 let rhs = self.expr_prec(4)?;
+                d = d.max(self.last_depth) + 1;
+                self.check_depth(d, pos)?;
                 lhs = Expr {
                     kind: ExprKind::And(Box::new(lhs), Box::new(rhs)),
                     pos,
                 };
                 continue;
-            }
-            if self.is_sym("||") && min <= 2 {
+            } else if self.is_sym("||") && cur_min <= 2 {
                 self.i += 1;
                 let rhs = self.expr_prec(3)?;
+                d = d.max(self.last_depth) + 1;
+                self.check_depth(d, pos)?;
                 lhs = Expr {
                     kind: ExprKind::Or(Box::new(lhs), Box::new(rhs)),
                     pos,
                 };
                 continue;
-            }
-            if self.is_sym("?") && min <= 1 {
+            } else if self.is_sym("?") && cur_min <= 1 {
                 self.i += 1;
                 let a = self.expr()?;
+                let da = self.last_depth;
                 self.expect_sym(":")?;
-                let b = self.expr_prec(1)?;
-                lhs = Expr {
-                    kind: ExprKind::Cond(Box::new(lhs), Box::new(a), Box::new(b)),
-                    pos,
-                };
+                pending.push(Open {
+                    kind: OpenKind::Cond(a),
+                    left: lhs,
+                    min: cur_min,
+                    depth: d.max(da),
+                });
+                (lhs, d) = self.next_operand(&pending)?;
+                cur_min = 1;
                 continue;
-            }
-            if self.is_sym("?:") && min <= 1 {
+            } else if self.is_sym("?:") && cur_min <= 1 {
                 self.i += 1;
-                let b = self.expr_prec(1)?;
-                lhs = Expr {
-                    kind: ExprKind::Elvis(Box::new(lhs), Box::new(b)),
-                    pos,
-                };
+                pending.push(Open {
+                    kind: OpenKind::Elvis,
+                    left: lhs,
+                    min: cur_min,
+                    depth: d,
+                });
+                (lhs, d) = self.next_operand(&pending)?;
+                cur_min = 1;
                 continue;
-            }
-            if let Some(op) = self.assign_op()
-                && min == 0
+            } else if let Some(op) = self.assign_op()
+                && cur_min == 0
             {
                 if !matches!(
                     lhs.kind,
@@ -715,20 +806,55 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 self.i += 1;
-                let rhs = self.expr_prec(0)?;
-                lhs = Expr {
-                    kind: ExprKind::Assign {
-                        target: Box::new(lhs),
-                        op,
-                        value: Box::new(rhs),
-                    },
-                    pos,
-                };
+                pending.push(Open {
+                    kind: OpenKind::Assign(op),
+                    left: lhs,
+                    min: 0,
+                    depth: d,
+                });
+                (lhs, d) = self.next_operand(&pending)?;
                 continue;
             }
-            break;
+            // Nothing more at this level: the innermost waiting operator takes `lhs` as its
+            // right-hand side, and its own level goes on.
+            let Some(open) = pending.pop() else {
+                break;
+            };
+            let pos = open.left.pos;
+            d = d.max(open.depth) + 1;
+            self.check_depth(d, pos)?;
+            let left = Box::new(open.left);
+            let right = Box::new(lhs);
+            lhs = Expr {
+                kind: match open.kind {
+                    OpenKind::Cond(a) => ExprKind::Cond(left, Box::new(a), right),
+                    OpenKind::Elvis => ExprKind::Elvis(left, right),
+                    OpenKind::Assign(op) => ExprKind::Assign {
+                        target: left,
+                        op,
+                        value: right,
+                    },
+                },
+                pos,
+            };
+            cur_min = open.min;
         }
+        self.last_depth = d;
         Ok(lhs)
+    }
+
+    /// The first operand of a right-hand side, once the operators waiting for one are known
+    /// not to nest too deeply.
+    fn next_operand(&mut self, pending: &[Open]) -> R<(Expr, usize)> {
+        if pending.len() >= MAX_EXPR_DEPTH {
+            return Err(CompileError::new(
+                self.pos(),
+                format!("expression is nested too deeply (more than {MAX_EXPR_DEPTH} levels)"),
+            ));
+        }
+        let e = self.unary()?;
+        let d = expr_depth(&e);
+        Ok((e, d))
     }
 
     fn unary(&mut self) -> R<Expr> {
@@ -1117,6 +1243,7 @@ impl<'a> Parser<'a> {
     fn chain_from(&mut self, e: Expr) -> R<Expr> {
         // Re-use `chain` by temporarily treating `e` as the primary.
         let mut e = e;
+        let mut d = expr_depth(&e);
         loop {
             let pos = self.pos();
             if self.is_sym(".") || self.is_sym("?.") {
@@ -1129,6 +1256,8 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 if self.is_sym("(") {
                     let args = self.arguments()?;
+                    d = args.iter().map(expr_depth).fold(d, usize::max) + 1;
+                    self.check_depth(d, pos)?;
                     // Calls on `def` values resolve at run time, as in Painless: an unknown
                     // method fails only when reached ("dynamic method [...] not found").
                     e = Expr {
@@ -1141,6 +1270,8 @@ impl<'a> Parser<'a> {
                         pos,
                     };
                 } else {
+                    d += 1;
+                    self.check_depth(d, pos)?;
                     e = Expr {
                         kind: ExprKind::Field {
                             obj: Box::new(e),
@@ -1152,6 +1283,8 @@ impl<'a> Parser<'a> {
                 }
             } else if self.eat_sym("[") {
                 let idx = self.expr()?;
+                d = d.max(self.last_depth) + 1;
+                self.check_depth(d, pos)?;
                 self.expect_sym("]")?;
                 e = Expr {
                     kind: ExprKind::Index {
@@ -1253,5 +1386,171 @@ fn int_literal(digits: &str, radix: u32, suffix: Option<char>, pos: usize) -> R<
         i64::try_from(v).map(ExprKind::Long).map_err(|_| bad())
     } else {
         i32::try_from(v).map(ExprKind::Int).map_err(|_| bad())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::painless::lex::lex;
+
+    /// Tokens for `head` + `link` x `n` + `tail`, lexed piece by piece (the lexer alone
+    /// refuses sources over 64 KiB).
+    fn repeated(head: &str, link: &str, n: usize, tail: &str) -> Vec<Token> {
+        let strip = |s: &str| {
+            let mut t = lex(s).expect("lexes");
+            t.pop(); // Eof
+            t
+        };
+        let mut toks = strip(head);
+        let link = strip(link);
+        for _ in 0..n {
+            toks.extend(link.iter().cloned());
+        }
+        toks.extend(lex(tail).expect("lexes"));
+        toks
+    }
+
+    fn parse_toks(toks: &[Token]) -> R<Program> {
+        parse(toks, &["ctx", "params"])
+    }
+
+    /// Parses `head link…link tail` with `n` links on a 2 MiB thread (the smallest stack a
+    /// script runs on), returning the error message if any.
+    fn chain(
+        head: &'static str,
+        link: &'static str,
+        n: usize,
+        tail: &'static str,
+    ) -> Option<String> {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let toks = repeated(head, link, n, tail);
+                parse_toks(&toks).err().map(|e| e.message)
+            })
+            .expect("thread")
+            .join()
+            .expect("no panic")
+    }
+
+    const TOO_DEEP: &str = "expression is nested too deeply (more than 1000 levels)";
+
+    #[test]
+    fn chains_up_to_the_limit_parse() {
+        // 1000 levels: `1 + 1` is two levels deep.
+        assert_eq!(chain("ctx.a = 1", " + 1", 998, ";"), None);
+        assert_eq!(chain("def x = [1]; ctx.a = x", "[0]", 998, ";"), None);
+        assert_eq!(chain("ctx.a = 'x'", ".toString()", 998, ";"), None);
+    }
+
+    #[test]
+    fn chains_past_the_limit_are_compile_errors() {
+        assert_eq!(
+            chain("ctx.a = 1", " + 1", 1000, ";").as_deref(),
+            Some(TOO_DEEP)
+        );
+        assert_eq!(
+            chain("def x = [1]; ctx.a = x", "[0]", 1000, ";").as_deref(),
+            Some(TOO_DEEP)
+        );
+        assert_eq!(
+            chain("ctx.a = ctx", ".b", 1000, ";").as_deref(),
+            Some(TOO_DEEP)
+        );
+    }
+
+    #[test]
+    fn a_hundred_thousand_links_do_not_overflow_the_stack() {
+        // Left-deep chains are built in loops; right-nested ones recurse in the parser and
+        // stop at the limit. Either way the error comes before anything deep is built (or
+        // dropped), on a 2 MiB stack.
+        let cases: [(&str, &str, &str); 9] = [
+            ("ctx.a = 1", " + 1", ";"),
+            ("ctx.a = 'x'", " + ctx.message", ";"),
+            ("ctx.a = true", " && true", ";"),
+            ("ctx.a = false", " || false", ";"),
+            ("def x = [1]; ctx.a = x", "[0]", ";"),
+            ("ctx.a = 'x'", ".toString()", ";"),
+            ("ctx.a = ctx", "?.b", ";"),
+            ("def a; ", "a = ", "1;"),
+            ("ctx.a = ", "true ? 1 : ", "1;"),
+        ];
+        for (head, link, tail) in cases {
+            assert_eq!(
+                chain(head, link, 100_000, tail).as_deref(),
+                Some(TOO_DEEP),
+                "{head}{link}…{tail}"
+            );
+        }
+        assert_eq!(
+            chain("ctx.a = null", " ?: null", 100_000, ";").as_deref(),
+            Some(TOO_DEEP)
+        );
+    }
+
+    fn message(src: &str) -> Option<String> {
+        parse_toks(&lex(src).expect("lexes"))
+            .err()
+            .map(|e| e.message)
+    }
+
+    #[test]
+    fn depth_is_measured_across_parentheses_and_arguments() {
+        // 20 nested groups, each the left operand of 54 additions: 20 x 55 levels, over the
+        // limit although no single chain is.
+        let nest = |n: usize, open: &str, close: &str| {
+            let mut src = String::from("1");
+            for _ in 0..n {
+                src = format!("{open}{src}{close}{}", " + 1".repeat(54));
+            }
+            format!("ctx.a = {src};")
+        };
+        assert_eq!(message(&nest(20, "(", ")")).as_deref(), Some(TOO_DEEP));
+        assert_eq!(message(&nest(15, "(", ")")), None);
+        // The same through method arguments and indexes.
+        assert_eq!(
+            message(&nest(20, "'x'.concat(", ")")).as_deref(),
+            Some(TOO_DEEP)
+        );
+        assert_eq!(message(&nest(20, "[1][", "]")).as_deref(), Some(TOO_DEEP));
+        // And through the right-hand sides of ternaries.
+        let mut src = String::from("1");
+        for _ in 0..20 {
+            src = format!("true ? 1 : {src}{}", " + 1".repeat(54));
+        }
+        assert_eq!(
+            message(&format!("ctx.a = {src};")).as_deref(),
+            Some(TOO_DEEP)
+        );
+    }
+
+    #[test]
+    fn expr_depth_counts_levels() {
+        let toks = lex("ctx.a = 1 + 2 * 3;").expect("lexes");
+        let p = parse_toks(&toks).expect("parses");
+        let StmtKind::Expr(e) = &p.body[0].kind else {
+            panic!("an expression statement")
+        };
+        // Assign(Field(Var), Binary(1, Binary(2, 3))).
+        assert_eq!(expr_depth(e), 4);
+    }
+
+    #[test]
+    fn sources_over_64_kib_are_refused_like_elasticsearch() {
+        let ok = format!(
+            "ctx.a = 1;{}",
+            " ".repeat(crate::painless::lex::MAX_SCRIPT_BYTES - 10)
+        );
+        assert!(lex(&ok).is_ok());
+        let big = format!("{ok} ");
+        let e = lex(&big).expect_err("too big");
+        assert!(
+            e.message.starts_with(
+                "exceeded max allowed inline script size in bytes [65535] with size [65536] for script [ctx.a = 1;"
+            ),
+            "{}",
+            &e.message[..120]
+        );
     }
 }

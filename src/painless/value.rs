@@ -181,6 +181,21 @@ impl Hash for K<'_> {
     }
 }
 
+/// A string key to look up without building a [`K`] (it hashes as `K(V::Str)` does).
+pub struct StrKey<'s>(pub &'s str);
+
+impl Hash for StrKey<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h)
+    }
+}
+
+impl<'a> indexmap::Equivalent<K<'a>> for StrKey<'_> {
+    fn equivalent(&self, k: &K<'a>) -> bool {
+        matches!(&k.0, V::Str(s) if **s == *self.0)
+    }
+}
+
 impl<'a> K<'a> {
     /// A string key.
     pub fn str(s: &str) -> K<'a> {
@@ -545,7 +560,17 @@ impl<'a> V<'a> {
                 guard(Rc::as_ptr(m) as usize, stack)?;
                 let mb = m.borrow();
                 let mut same = mb.len() == o.len();
-                let mut entries = Vec::with_capacity(mb.len());
+                // Leading entries unchanged at their index are only counted until an entry
+                // differs (an unchanged map allocates nothing).
+                let mut entries = Vec::new();
+                let mut leading = 0;
+                let flush = |entries: &mut Vec<PlanEntry>, leading: &mut usize| {
+                    if entries.is_empty() && *leading > 0 {
+                        entries.reserve(mb.len());
+                        entries.extend((0..*leading).map(|x| PlanEntry::Orig(x, Plan::Keep)));
+                        *leading = 0;
+                    }
+                };
                 for (i, (k, v)) in mb.iter().enumerate() {
                     let V::Str(key) = &k.0 else {
                         continue;
@@ -557,10 +582,17 @@ impl<'a> V<'a> {
                     match at {
                         Some(j) => {
                             let p = v.plan_in(&o[j], stack)?;
-                            same &= j == i && matches!(p, Plan::Keep);
+                            let unchanged = j == i && matches!(p, Plan::Keep);
+                            if unchanged && entries.is_empty() {
+                                leading += 1;
+                                continue;
+                            }
+                            flush(&mut entries, &mut leading);
+                            same &= unchanged;
                             entries.push(PlanEntry::Orig(j, p));
                         }
                         None => {
+                            flush(&mut entries, &mut leading);
                             same = false;
                             entries.push(PlanEntry::New(key.to_string(), v.to_value_in(stack)?));
                         }
@@ -570,6 +602,7 @@ impl<'a> V<'a> {
                 if same {
                     return Ok(Plan::Keep);
                 }
+                flush(&mut entries, &mut leading);
                 return Ok(Plan::Map(entries));
             }
             (V::List(l), Value::List(o)) => {

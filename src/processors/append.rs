@@ -63,7 +63,7 @@ fn is_empty(v: &Value) -> bool {
 
 impl Processor for Append {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let mut value = match &self.source {
             Source::Value(vs) => vs.render(doc),
             // With ignore_empty_values, a missing source counts as empty (Elasticsearch 9.x).

@@ -50,7 +50,11 @@ impl Type {
 
     /// Converts one value as `Type.convert` does.
     fn convert(self, v: &Value) -> Result<Value, IngestError> {
-        let text = || v.to_java_string();
+        // Java's `toString()`; a String is read in place.
+        let text = || match v {
+            Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+            other => std::borrow::Cow::Owned(other.to_java_string()),
+        };
         let unable = |t: &str| {
             IngestError::illegal_argument(format!(
                 "unable to convert [{}] to {t}",
@@ -111,7 +115,7 @@ impl Type {
                 }
                 v.clone()
             }
-            Type::String => Value::String(text()),
+            Type::String => Value::String(text().into_owned()),
             Type::Auto => {
                 if !matches!(v, Value::String(_)) {
                     return Ok(v.clone());
@@ -162,7 +166,7 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 
 impl Processor for Convert {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let value = if self.ignore_missing {
             doc.get_opt(&path)
         } else {
@@ -185,7 +189,7 @@ impl Processor for Convert {
             Some(v) => self.to.convert(v)?,
         };
         let target = match &self.target {
-            Some(t) => t.resolve(doc)?.into_owned(),
+            Some(t) => t.resolve(doc)?,
             None => path,
         };
         doc.set(&target, new)?;

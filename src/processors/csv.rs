@@ -269,7 +269,7 @@ impl Parser<'_> {
 
 impl Processor for Csv {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let line = match doc.get_string(&path, self.ignore_missing)? {
             Some(s) => s.encode_utf16().collect(),
             None if self.ignore_missing => return Ok(Flow::Continue),

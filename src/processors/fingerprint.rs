@@ -226,7 +226,7 @@ impl Processor for Fingerprint {
         }
         let input = hash_input(&self.salt, &values);
         let encoded = base64::engine::general_purpose::STANDARD.encode(digest(self.method, &input));
-        let target = self.target.resolve(doc)?.into_owned();
+        let target = self.target.resolve(doc)?;
         doc.set(&target, Value::String(encoded))?;
         Ok(Flow::Continue)
     }

@@ -86,7 +86,7 @@ fn string_field(
 
 impl Processor for GrokProcessor {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let Some(text) = string_field(doc, &path, self.ignore_missing)? else {
             return Ok(Flow::Continue);
         };

@@ -22,7 +22,7 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 
 impl Processor for Join {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let joined = match doc.get(&path)? {
             Value::Null => {
                 return Err(IngestError::illegal_argument(format!(
@@ -54,7 +54,7 @@ impl Processor for Join {
             }
         };
         let target = match &self.target {
-            Some(t) => t.resolve(doc)?.into_owned(),
+            Some(t) => t.resolve(doc)?,
             None => path,
         };
         doc.set(&target, Value::String(joined))?;

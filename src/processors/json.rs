@@ -120,8 +120,15 @@ fn recursive_merge(target: &mut Map, from: Map) {
 
 /// `JsonProcessor.apply`: parses the Java `toString()` of a value.
 fn parse_value(input: &Value, allow_duplicates: bool, strict: bool) -> Result<Value, IngestError> {
-    let text = input.to_java_string();
-    let mut p = Reader::new(&text, allow_duplicates);
+    let owned;
+    let text: &str = match input {
+        Value::String(s) => s,
+        other => {
+            owned = other.to_java_string();
+            &owned
+        }
+    };
+    let mut p = Reader::new(text, allow_duplicates);
     let value = p.first_value()?;
     if strict && p.has_more() {
         let mut e = IngestError::illegal_argument(format!(
@@ -157,32 +164,43 @@ fn char_desc(c: char) -> String {
 const VALID_VALUES: &str =
     "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
 
-/// A Jackson-compatible reader over the characters of the input.
-struct Reader {
-    chars: Vec<char>,
+/// A Jackson-compatible reader over the input. Positions are byte offsets; columns in error
+/// messages count characters, as Jackson's do.
+struct Reader<'t> {
+    text: &'t str,
     pos: usize,
     line: usize,
     line_start: usize,
     allow_duplicates: bool,
+    /// Entries of the objects being read, innermost last: a map is built once its size is known.
+    pending: Vec<(String, Value)>,
 }
+
+/// Objects with more entries than this are gathered in a map as they are read (finding
+/// duplicate keys by hash rather than by a scan of the pending entries).
+const SCAN_LIMIT: usize = 16;
 
 /// What went wrong while reading: a Jackson parse error, or the end of input.
 type Fail = IngestError;
 
-impl Reader {
-    fn new(text: &str, allow_duplicates: bool) -> Self {
+impl<'t> Reader<'t> {
+    fn new(text: &'t str, allow_duplicates: bool) -> Self {
         Reader {
-            chars: text.chars().collect(),
+            text,
             pos: 0,
             line: 1,
             line_start: 0,
             allow_duplicates,
+            pending: Vec::new(),
         }
     }
 
-    /// The 1-based column of char index `idx` on the current line.
+    /// The 1-based column (in characters) of byte offset `idx` on the current line.
     fn col_of(&self, idx: usize) -> usize {
-        idx.saturating_sub(self.line_start) + 1
+        self.text
+            .get(self.line_start..idx)
+            .map_or(0, |s| s.chars().count())
+            + 1
     }
 
     /// A parse error located at the 1-based column `col`.
@@ -218,21 +236,37 @@ impl Reader {
     }
 
     fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
+        match self.text.as_bytes().get(self.pos) {
+            Some(&b) if b < 0x80 => Some(char::from(b)),
+            Some(_) => self.text[self.pos..].chars().next(),
+            None => None,
+        }
+    }
+
+    /// The byte at the current position (ASCII checks need no decoding).
+    fn peek_byte(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Steps over `c`, the character at the current position; returns its offset.
+    fn bump(&mut self, c: char) -> usize {
+        let at = self.pos;
+        self.pos += c.len_utf8();
+        at
     }
 
     fn skip_ws(&mut self) {
-        while let Some(c) = self.peek() {
-            match c {
-                ' ' | '\t' => self.pos += 1,
-                '\n' => {
+        while let Some(b) = self.peek_byte() {
+            match b {
+                b' ' | b'\t' => self.pos += 1,
+                b'\n' => {
                     self.pos += 1;
                     self.line += 1;
                     self.line_start = self.pos;
                 }
-                '\r' => {
+                b'\r' => {
                     self.pos += 1;
-                    if self.peek() == Some('\n') {
+                    if self.peek_byte() == Some(b'\n') {
                         self.pos += 1;
                     }
                     self.line += 1;
@@ -299,7 +333,7 @@ impl Reader {
                 ))
             }
             c if c.is_alphabetic() || c == '_' || c == '$' => {
-                self.pos += 1;
+                self.bump(c);
                 Err(self.invalid_token(c.to_string()))
             }
             c => Err(self.unexpected(
@@ -316,7 +350,7 @@ impl Reader {
             if !(c.is_alphanumeric() || c == '_' || c == '$') {
                 break;
             }
-            self.pos += 1;
+            self.bump(c);
             token.push(c);
             if token.chars().count() >= 256 {
                 token.push_str("...");
@@ -331,9 +365,9 @@ impl Reader {
 
     fn keyword(&mut self, word: &str, v: Value) -> Result<Value, Fail> {
         let start = self.pos;
-        // Keywords are ASCII: char positions and byte positions agree.
-        for (i, expected) in word.char_indices() {
-            match self.chars.get(start + i) {
+        // Keywords are ASCII: compared byte by byte.
+        for (i, expected) in word.bytes().enumerate() {
+            match self.text.as_bytes().get(start + i) {
                 Some(&c) if c == expected => {}
                 Some(_) => {
                     self.pos = start + i;
@@ -367,7 +401,7 @@ impl Reader {
 
     fn digits(&mut self) -> usize {
         let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+        while self.peek_byte().is_some_and(|c| c.is_ascii_digit()) {
             self.pos += 1;
         }
         self.pos - start
@@ -380,10 +414,10 @@ impl Reader {
             match self.peek() {
                 None => return Err(self.eof()),
                 Some(c) if !c.is_ascii_digit() => {
-                    self.pos += 1;
+                    let at = self.bump(c);
                     return Err(self.unexpected_number(
                         c,
-                        self.pos - 1,
+                        at,
                         "expected digit (0-9) to follow minus sign, for valid numeric value",
                     ));
                 }
@@ -392,7 +426,7 @@ impl Reader {
         }
         let int_start = self.pos;
         let int_len = self.digits();
-        if int_len > 1 && self.chars[int_start] == '0' {
+        if int_len > 1 && self.text.as_bytes()[int_start] == b'0' {
             return Err(self.error_at(
                 self.col_of(int_start + 1),
                 "Invalid numeric value: Leading zeroes not allowed",
@@ -441,7 +475,7 @@ impl Reader {
                 "Expected space separating root-level values",
             ));
         }
-        let text: String = self.chars[start..self.pos].iter().collect();
+        let text = &self.text[start..self.pos];
         if is_float {
             Ok(Value::Double(text.parse::<f64>().unwrap_or(f64::NAN)))
         } else {
@@ -459,11 +493,11 @@ impl Reader {
             let Some(c) = self.peek() else {
                 return Err(self.eof());
             };
-            self.pos += 1;
+            let at = self.bump(c);
             let Some(d) = c.to_digit(16) else {
                 return Err(self.unexpected(
                     c,
-                    self.pos - 1,
+                    at,
                     "expected a hex-digit for character escape sequence",
                 ));
             };
@@ -476,17 +510,23 @@ impl Reader {
     fn string(&mut self) -> Result<String, Fail> {
         let mut out = String::new();
         loop {
+            // Copy the run of characters that need no attention in one go.
+            let bytes = self.text.as_bytes();
+            // (It also stops at 0xE2, a lead byte, whose character is pushed below.)
+            let end = crate::value::next_escape(bytes, self.pos);
+            out.push_str(&self.text[self.pos..end]);
+            self.pos = end;
             let Some(c) = self.peek() else {
                 return Err(self.eof());
             };
-            self.pos += 1;
+            self.bump(c);
             match c {
                 '"' => return Ok(out),
                 '\\' => {
                     let Some(e) = self.peek() else {
                         return Err(self.eof());
                     };
-                    self.pos += 1;
+                    let e_at = self.bump(e);
                     match e {
                         '"' | '\\' | '/' => out.push(e),
                         'b' => out.push('\u{8}'),
@@ -497,8 +537,8 @@ impl Reader {
                         'u' => {
                             let hi = self.hex4()?;
                             let ch = if (0xD800..0xDC00).contains(&hi)
-                                && self.chars.get(self.pos) == Some(&'\\')
-                                && self.chars.get(self.pos + 1) == Some(&'u')
+                                && self.text.as_bytes().get(self.pos) == Some(&b'\\')
+                                && self.text.as_bytes().get(self.pos + 1) == Some(&b'u')
                             {
                                 let save = self.pos;
                                 self.pos += 2;
@@ -516,7 +556,7 @@ impl Reader {
                         }
                         other => {
                             return Err(self.error_at(
-                                self.col_of(self.pos - 1),
+                                self.col_of(e_at),
                                 &format!("Unrecognized character escape {}", char_desc(other)),
                             ));
                         }
@@ -537,15 +577,18 @@ impl Reader {
     }
 
     fn object(&mut self) -> Result<Value, Fail> {
-        let open_line = self.line;
-        let open_col = self.col_of(self.pos - 1);
-        let mut map = Map::default();
+        // Where the structure opened; its column is only counted for an error.
+        let open = (self.line, self.line_start, self.pos - 1);
+        // Entries go on `pending` above `base` (an error ends the whole read, so nothing needs
+        // cleaning up then); a large object moves to `big`.
+        let base = self.pending.len();
+        let mut big: Option<Map> = None;
         self.skip_ws();
         match self.peek() {
             None => return Err(self.eof()),
             Some('}') => {
                 self.pos += 1;
-                return Ok(Value::Map(map));
+                return Ok(Value::Map(Map::default()));
             }
             _ => {}
         }
@@ -554,19 +597,23 @@ impl Reader {
             let Some(c) = self.peek() else {
                 return Err(self.eof());
             };
-            self.pos += 1;
+            let at = self.bump(c);
             if c != '"' {
                 if c == ']' {
-                    return Err(self.mismatched(']', '}', "Object", open_line, open_col));
+                    return Err(self.mismatched(']', '}', "Object", open));
                 }
                 return Err(self.unexpected(
                     c,
-                    self.pos - 1,
+                    at,
                     "was expecting double-quote to start field name",
                 ));
             }
             let key = self.string()?;
-            if !self.allow_duplicates && map.contains_key(&key) {
+            let seen = match &big {
+                Some(m) => m.get_index_of(&key),
+                None => self.pending[base..].iter().position(|(k, _)| *k == key),
+            };
+            if seen.is_some() && !self.allow_duplicates {
                 return Err(
                     self.error_at(self.col_of(self.pos), &format!("Duplicate field '{key}'"))
                 );
@@ -585,18 +632,43 @@ impl Reader {
             }
             self.skip_ws();
             let v = self.value(false)?;
-            map.insert(key, v);
+            // A duplicate (allowed) keeps its place and takes the last value.
+            match (&mut big, seen) {
+                (Some(m), _) => {
+                    m.insert(key, v);
+                }
+                (None, Some(i)) => self.pending[base + i].1 = v,
+                (None, None) => {
+                    self.pending.push((key, v));
+                    if self.pending.len() - base > SCAN_LIMIT {
+                        let mut m = Map::with_capacity_and_hasher(
+                            2 * SCAN_LIMIT,
+                            crate::value::HashState::default(),
+                        );
+                        m.extend(self.pending.drain(base..));
+                        big = Some(m);
+                    }
+                }
+            }
             self.skip_ws();
             match self.peek() {
                 None => return Err(self.eof()),
                 Some(',') => self.pos += 1,
                 Some('}') => {
                     self.pos += 1;
+                    let map = big.unwrap_or_else(|| {
+                        let mut m = Map::with_capacity_and_hasher(
+                            self.pending.len() - base,
+                            crate::value::HashState::default(),
+                        );
+                        m.extend(self.pending.drain(base..));
+                        m
+                    });
                     return Ok(Value::Map(map));
                 }
                 Some(']') => {
                     self.pos += 1;
-                    return Err(self.mismatched(']', '}', "Object", open_line, open_col));
+                    return Err(self.mismatched(']', '}', "Object", open));
                 }
                 Some(c) => {
                     return Err(self.unexpected(
@@ -610,7 +682,14 @@ impl Reader {
     }
 
     /// Jackson's `_reportMismatchedEndMarker`.
-    fn mismatched(&self, got: char, want: char, kind: &str, line: usize, col: usize) -> Fail {
+    /// `open`: the line, that line's start and the offset of the opening bracket.
+    fn mismatched(&self, got: char, want: char, kind: &str, open: (usize, usize, usize)) -> Fail {
+        let (line, line_start, at) = open;
+        let col = self
+            .text
+            .get(line_start..at)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         self.error_at(
             self.col_of(self.pos - 1),
             &format!(
@@ -620,8 +699,8 @@ impl Reader {
     }
 
     fn array(&mut self) -> Result<Value, Fail> {
-        let open_line = self.line;
-        let open_col = self.col_of(self.pos - 1);
+        // Where the structure opened; its column is only counted for an error.
+        let open = (self.line, self.line_start, self.pos - 1);
         let mut list = Vec::new();
         self.skip_ws();
         match self.peek() {
@@ -636,7 +715,7 @@ impl Reader {
             self.skip_ws();
             if self.peek() == Some('}') {
                 self.pos += 1;
-                return Err(self.mismatched('}', ']', "Array", open_line, open_col));
+                return Err(self.mismatched('}', ']', "Array", open));
             }
             list.push(self.value(false)?);
             self.skip_ws();
@@ -649,7 +728,7 @@ impl Reader {
                 }
                 Some('}') => {
                     self.pos += 1;
-                    return Err(self.mismatched('}', ']', "Array", open_line, open_col));
+                    return Err(self.mismatched('}', ']', "Array", open));
                 }
                 Some(c) => {
                     return Err(self.unexpected(
@@ -685,6 +764,37 @@ mod tests {
         assert_eq!(parse("").unwrap(), Value::Null);
         assert_eq!(parse("  \"s\" ").unwrap(), Value::from("s"));
         assert_eq!(parse("-0").unwrap(), Value::Int(0));
+    }
+
+    #[test]
+    fn large_objects_keep_order_and_find_duplicates() {
+        // 40 keys: past the pending-entry scan, into a map; a nested object in the middle.
+        let keys: Vec<String> = (0..40).map(|i| format!("k{}", 39 - i)).collect();
+        let body: Vec<String> = keys
+            .iter()
+            .map(|k| format!(r#""{k}":{{"in":"{k}","x":[1,{{"y":2}}]}}"#))
+            .collect();
+        let text = format!("{{{}}}", body.join(","));
+        let v = parse(&text).unwrap();
+        let m = v.as_map().unwrap();
+        assert_eq!(m.keys().cloned().collect::<Vec<_>>(), keys);
+        assert_eq!(v.to_json(), text);
+        for dup_at in [3, 30] {
+            let mut body = body.clone();
+            body.insert(dup_at + 1, format!(r#""k{}":0"#, 39 - dup_at));
+            let text = format!("{{{}}}", body.join(","));
+            let err = parse(&text).unwrap_err();
+            assert!(
+                err.contains(&format!("Duplicate field 'k{}'", 39 - dup_at)),
+                "{err}"
+            );
+            // Allowed, the duplicate keeps the first place and takes the last value.
+            let v = parse_value(&Value::from(text.as_str()), true, true).unwrap();
+            let m = v.as_map().unwrap();
+            assert_eq!(m.len(), 40);
+            assert_eq!(m.get_index_of(&format!("k{}", 39 - dup_at)), Some(dup_at));
+            assert_eq!(m[dup_at], Value::Int(0));
+        }
     }
 
     #[test]
@@ -741,6 +851,28 @@ mod tests {
                 "{} {}",
                 "The input {} {} is not valid JSON and the strict_json_parsing parameter is true"
                     .to_string(),
+            ),
+            (
+                // Columns count characters, not bytes.
+                "[\"é€\", x]",
+                format!(
+                    "[1:9] Unrecognized token 'x': was expecting {VALID_VALUES}{}",
+                    loc(1, 9)
+                ),
+            ),
+            (
+                "{\"a\":\"é\" é}",
+                format!(
+                    "[1:10] Unexpected character ('é' (code 233)): was expecting comma to separate Object entries{}",
+                    loc(1, 10)
+                ),
+            ),
+            (
+                "{\"é\":\n [1}",
+                format!(
+                    "[2:4] Unexpected close marker '}}': expected ']' (for Array starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 2, column: 2]){}",
+                    loc(2, 4)
+                ),
             ),
             (
                 "tru",

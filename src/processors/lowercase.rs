@@ -33,7 +33,7 @@ impl StringField {
         doc: &mut IngestDocument,
         f: impl Fn(&str) -> Result<Value, IngestError>,
     ) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let value = if self.ignore_missing {
             doc.get_opt(&path)
         } else {
@@ -78,7 +78,7 @@ impl StringField {
             }
         };
         let target = match &self.target {
-            Some(t) => t.resolve(doc)?.into_owned(),
+            Some(t) => t.resolve(doc)?,
             None => path,
         };
         doc.set(&target, new)?;

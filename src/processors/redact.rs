@@ -157,7 +157,7 @@ fn merge_overlapping(mut reps: Vec<Replacement<'_>>) -> Vec<Replacement<'_>> {
 
 impl Processor for Redact {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         // A missing field reads as null here: the null check below words both.
         let text = match doc.get_string(&path, true)? {
             Some(s) => s.to_string(),

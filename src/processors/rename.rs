@@ -24,7 +24,7 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 impl Processor for Rename {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         // An empty rendered path counts as a missing field (Elasticsearch's RenameProcessor).
-        let from = self.field.resolve_non_empty(doc)?.map(|p| p.into_owned());
+        let from = self.field.resolve_non_empty(doc)?;
         let from = match from {
             Some(p) if doc.has_field_strict(&p)? => p,
             _ if self.ignore_missing => return Ok(Flow::Continue),
@@ -35,7 +35,7 @@ impl Processor for Rename {
                 )));
             }
         };
-        let to = self.target.resolve(doc)?.into_owned();
+        let to = self.target.resolve(doc)?;
         if doc.has_field_strict(&to)? && !self.override_ {
             return Err(IngestError::illegal_argument(format!(
                 "field [{to}] already exists"

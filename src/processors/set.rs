@@ -63,7 +63,7 @@ fn is_empty(v: &Value) -> bool {
 
 impl Processor for Set {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         if !self.override_ && doc.get_opt(&path).is_some_and(|v| !v.is_null()) {
             return Ok(Flow::Continue);
         }

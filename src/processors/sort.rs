@@ -144,7 +144,7 @@ fn java_sort(a: &mut [Value], descending: bool) -> Result<(), IngestError> {
 
 impl Processor for Sort {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let mut list = match doc.get(&path)? {
             Value::List(l) => l.clone(),
             Value::Null => {
@@ -161,7 +161,7 @@ impl Processor for Sort {
         };
         java_sort(&mut list, self.descending)?;
         let target = match &self.target {
-            Some(t) => t.resolve(doc)?.into_owned(),
+            Some(t) => t.resolve(doc)?,
             None => path,
         };
         doc.set(&target, Value::List(list))?;

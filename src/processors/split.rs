@@ -60,7 +60,7 @@ fn java_split(re: &Regex, s: &str, keep_trailing: bool) -> Result<Vec<String>, I
 
 impl Processor for Split {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let path = self.field.resolve(doc)?.into_owned();
+        let path = self.field.resolve(doc)?;
         let parts = match doc.get_string(&path, self.ignore_missing)? {
             Some(s) => java_split(&self.separator, s, self.preserve_trailing)?,
             None if self.ignore_missing => return Ok(Flow::Continue),
@@ -71,7 +71,7 @@ impl Processor for Split {
             }
         };
         let target = match &self.target {
-            Some(t) => t.resolve(doc)?.into_owned(),
+            Some(t) => t.resolve(doc)?,
             None => path,
         };
         doc.set(
