@@ -115,9 +115,9 @@ which had no `processor_type`, `status` or `if` keys and no entries for `pipelin
 (elastic/elasticsearch#60433 added them); pipette gives today's shape, and the case passes \
 against the older one";
 
-/// An inline-pipeline `_simulate` request gives the same body through `pipette simulate` as
-/// through the in-process API, so the command answers every such request of the suite.
-/// Pipelines the request calls by name are given as a folder of the stored ones (`--pipelines`).
+/// A `_simulate` request gives the same body through `pipette simulate` as through the
+/// in-process API, so the command answers every such request of the suite. The stored
+/// pipelines are given as a folder (`--pipelines`), for `--id` and for `pipeline` processors.
 fn same_from_cli(
     params: &Map,
     stored: &Value,
@@ -138,6 +138,9 @@ fn same_from_cli(
         .is_some_and(|v| v.to_java_string() == "true")
     {
         cmd.arg("--verbose");
+    }
+    if let Some(id) = params.get("id") {
+        cmd.arg("--id").arg(id.to_java_string());
     }
     let mut child = cmd
         .stdin(std::process::Stdio::piped())
@@ -639,7 +642,7 @@ impl Runner {
             params.insert("body".into(), v);
         }
         let result = self.cluster.call(&api, &params);
-        if api == "ingest.simulate" && !params.contains_key("id") {
+        if api == "ingest.simulate" {
             let stored = self
                 .cluster
                 .call("ingest.get_pipeline", &Map::default())
