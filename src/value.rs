@@ -456,8 +456,36 @@ fn java_fp_to_string(d: f64, sci: String, abs: f64) -> String {
     out
 }
 
-/// Bytes [`write_json_string`] must escape: quotes, backslashes, control characters, and 0xE2,
-/// the first byte of U+2028 and U+2029 (checked in full when seen).
+/// The offset of the first byte at or after `from` that [`write_json_string`] must look at
+/// (`bytes.len()` if none), eight bytes at a time: quotes, backslashes, control characters, and
+/// 0xE2, the first byte of U+2028 and U+2029 (checked in full there).
+pub(crate) fn next_escape(bytes: &[u8], mut from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Bit 7 of each zero byte of `v`. Borrows only run upwards, from a zero byte, so the lowest
+    // bit set is exactly the first zero byte (higher ones may be false alarms).
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Bytes below 0x20: `v - 0x20…` sets bit 7 of such bytes (whose bit 7 was clear).
+        let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
+        let hit = control
+            | has_zero(v ^ (ONES * u64::from(b'"')))
+            | has_zero(v ^ (ONES * u64::from(b'\\')))
+            | has_zero(v ^ (ONES * 0xE2));
+        if hit != 0 {
+            return from + (hit.trailing_zeros() / 8) as usize;
+        }
+        from += 8;
+    }
+    // The last few bytes, one at a time.
+    while from < bytes.len() && !ESCAPE[usize::from(bytes[from])] {
+        from += 1;
+    }
+    from
+}
+
+/// The bytes [`next_escape`] stops at, as a table for its last few bytes.
 static ESCAPE: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
@@ -470,32 +498,6 @@ static ESCAPE: [bool; 256] = {
     t[0xE2] = true;
     t
 };
-
-/// The offset of the first byte at or after `from` that [`ESCAPE`] flags (`bytes.len()` if none):
-/// eight bytes at a time, as long as none of them needs a look.
-pub(crate) fn next_escape(bytes: &[u8], mut from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Non-zero when a byte of `v` is zero (exact as a yes/no answer).
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    while let Some(chunk) = bytes.get(from..from + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // Bytes below 0x20: `v - 0x20…` borrows into bit 7 of such bytes whose bit 7 was clear.
-        let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
-        let hit = control
-            | has_zero(v ^ (ONES * u64::from(b'"')))
-            | has_zero(v ^ (ONES * u64::from(b'\\')))
-            | has_zero(v ^ (ONES * 0xE2));
-        if hit != 0 {
-            break;
-        }
-        from += 8;
-    }
-    while from < bytes.len() && !ESCAPE[bytes[from] as usize] {
-        from += 1;
-    }
-    from
-}
 
 /// Writes a JSON string literal with the escapes Go's encoder uses (no HTML escaping).
 pub fn write_json_string(s: &str, out: &mut String) {
@@ -845,6 +847,19 @@ mod tests {
                 let mut out = String::new();
                 write_json_string(&text, &mut out);
                 assert_eq!(out, naive(&text), "{text:?}");
+            }
+        }
+        // Every byte value at every offset of a chunk and of a tail.
+        let flagged = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b == 0xE2;
+        for len in [5usize, 8, 13, 16] {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = b;
+                    let want = if flagged(b) { at } else { len };
+                    assert_eq!(next_escape(&bytes, 0), want, "byte {b:#x} at {at} of {len}");
+                    assert_eq!(next_escape(&bytes, at), want);
+                }
             }
         }
         let ints = Value::List(vec![
