@@ -77,22 +77,29 @@ impl Zone {
     /// The UTC instant of a local date-time, as Java's `ZonedDateTime.ofLocal` resolves
     /// gaps (moved later by the gap) and overlaps (earlier offset).
     pub fn local_to_utc(&self, local: &NaiveDateTime) -> NaiveDateTime {
+        // Within a day of chrono's range (±262,143 years) the subtraction has no answer; the
+        // date parsers reject such years before they get here and Painless checks its bounds
+        // first, so the local time is kept rather than panicking.
+        let minus = |secs: i32| {
+            local
+                .checked_sub_signed(Duration::seconds(secs as i64))
+                .unwrap_or(*local)
+        };
         match self {
-            Zone::Offset(s) | Zone::Fixed { secs: s, .. } => *local - Duration::seconds(*s as i64),
+            Zone::Offset(s) | Zone::Fixed { secs: s, .. } => minus(*s),
             Zone::Region(tz) => match tz.offset_from_local_datetime(local) {
-                chrono::LocalResult::Single(o) => {
-                    *local - Duration::seconds(o.fix().local_minus_utc() as i64)
-                }
-                chrono::LocalResult::Ambiguous(a, _) => {
-                    *local - Duration::seconds(a.fix().local_minus_utc() as i64)
-                }
+                chrono::LocalResult::Single(o) => minus(o.fix().local_minus_utc()),
+                chrono::LocalResult::Ambiguous(a, _) => minus(a.fix().local_minus_utc()),
                 chrono::LocalResult::None => {
                     // In a gap: Java keeps the offset from before the transition.
-                    let before = tz
-                        .offset_from_utc_datetime(&(*local - Duration::days(1)))
-                        .fix()
-                        .local_minus_utc();
-                    *local - Duration::seconds(before as i64)
+                    let day_before = local
+                        .checked_sub_signed(Duration::days(1))
+                        .unwrap_or(*local);
+                    minus(
+                        tz.offset_from_utc_datetime(&day_before)
+                            .fix()
+                            .local_minus_utc(),
+                    )
                 }
             },
         }

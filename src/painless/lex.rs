@@ -90,22 +90,25 @@ pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
         ));
     }
     let b = src.as_bytes();
+    // `i` only ever moves past whole characters (ASCII bytes it has looked at, or a char's
+    // `len_utf8`), so it is always a char boundary and at most `src.len()`: the slices of `src`
+    // below cannot panic.
     let mut i = 0;
     let mut out: Vec<Token> = Vec::new();
     let mut after_dot = false;
-    while i < b.len() {
-        let c = b[i];
+    while let Some(&c) = b.get(i) {
         if c.is_ascii_whitespace() {
             i += 1;
             continue;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+            while b.get(i).is_some_and(|c| *c != b'\n' && *c != b'\r') {
                 i += 1;
             }
             continue;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            // `/*` is two ASCII bytes, so `i + 2` is a boundary within `src`.
             match src[i + 2..].find("*/") {
                 Some(e) => i = i + 2 + e + 2,
                 None => return Err(CompileError::new(i, "unterminated comment")),
@@ -116,19 +119,24 @@ pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
         let dot = after_dot;
         after_dot = false;
         if dot && c.is_ascii_digit() {
-            while i < b.len() && b[i].is_ascii_digit() {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
             }
             out.push(Token {
+                // An ASCII digit run: both ends are boundaries.
                 tok: Tok::DotInt(src[start..i].to_string()),
                 pos: start,
             });
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+            while b
+                .get(i)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            {
                 i += 1;
             }
+            // An ASCII identifier run: both ends are boundaries.
             let word = &src[start..i];
             let tok = match KEYWORDS.iter().find(|k| **k == word) {
                 Some(k) if !dot => Tok::Kw(k),
@@ -148,6 +156,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
             i += 1;
             let mut s = String::new();
             loop {
+                // `i` is a char boundary within `src` (see the top of the loop).
                 let Some(ch) = src[i..].chars().next() else {
                     return Err(CompileError::new(start, "unterminated string literal"));
                 };
@@ -183,6 +192,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
             i += 1;
             let mut pat = String::new();
             loop {
+                // `i` is a char boundary within `src` (see the top of the loop).
                 let Some(ch) = src[i..].chars().next() else {
                     return Err(CompileError::new(start, "unterminated regex literal"));
                 };
@@ -194,6 +204,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
                     break;
                 }
                 if ch == '\\' {
+                    // The backslash is one byte: `i + 1` is the next char's boundary.
                     if let Some(n) = src[i + 1..].chars().next()
                         && n != '\n'
                     {
@@ -211,15 +222,17 @@ pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
                 i += ch.len_utf8();
             }
             let fstart = i;
-            while i < b.len() && b"cilmsUux".contains(&b[i]) {
+            while b.get(i).is_some_and(|c| b"cilmsUux".contains(c)) {
                 i += 1;
             }
             out.push(Token {
+                // An ASCII flag run: both ends are boundaries.
                 tok: Tok::Regex(pat, src[fstart..i].to_string()),
                 pos: start,
             });
             continue;
         }
+        // `i` is a char boundary within `src` (see the top of the loop).
         let rest = &src[i..];
         match SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
             Some(s) => {
@@ -251,12 +264,14 @@ pub fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
 fn lex_number(src: &str, i: &mut usize) -> Result<Tok, CompileError> {
     let b = src.as_bytes();
     let start = *i;
-    if b[start] == b'0' && matches!(b.get(start + 1), Some(b'x' | b'X')) {
+    // Only ASCII bytes are consumed here, so every slice below ends on a char boundary.
+    if b.get(start) == Some(&b'0') && matches!(b.get(start + 1), Some(b'x' | b'X')) {
         *i += 2;
         let ds = *i;
-        while *i < b.len() && b[*i].is_ascii_hexdigit() {
+        while b.get(*i).is_some_and(u8::is_ascii_hexdigit) {
             *i += 1;
         }
+        // An ASCII hex-digit run: both ends are boundaries.
         let digits = src[ds..*i].to_string();
         if digits.is_empty() {
             return Err(CompileError::new(start, "invalid hex literal"));
@@ -264,32 +279,34 @@ fn lex_number(src: &str, i: &mut usize) -> Result<Tok, CompileError> {
         let suffix = take_suffix(b, i, b"lL");
         return Ok(Tok::Int(digits, 16, suffix));
     }
-    while *i < b.len() && b[*i].is_ascii_digit() {
+    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    while digit_at(*i) {
         *i += 1;
     }
     let mut decimal = false;
-    if *i < b.len() && b[*i] == b'.' && b.get(*i + 1).is_some_and(u8::is_ascii_digit) {
+    if b.get(*i) == Some(&b'.') && digit_at(*i + 1) {
         decimal = true;
         *i += 1;
-        while *i < b.len() && b[*i].is_ascii_digit() {
+        while digit_at(*i) {
             *i += 1;
         }
     }
-    if *i < b.len() && (b[*i] == b'e' || b[*i] == b'E') {
+    if matches!(b.get(*i), Some(b'e' | b'E')) {
         let save = *i;
         *i += 1;
-        if *i < b.len() && (b[*i] == b'+' || b[*i] == b'-') {
+        if matches!(b.get(*i), Some(b'+' | b'-')) {
             *i += 1;
         }
-        if *i < b.len() && b[*i].is_ascii_digit() {
+        if digit_at(*i) {
             decimal = true;
-            while *i < b.len() && b[*i].is_ascii_digit() {
+            while digit_at(*i) {
                 *i += 1;
             }
         } else {
             *i = save;
         }
     }
+    // An ASCII number: both ends are boundaries.
     let text = src[start..*i].to_string();
     if decimal {
         let suffix = take_suffix(b, i, b"fFdD");
@@ -299,8 +316,10 @@ fn lex_number(src: &str, i: &mut usize) -> Result<Tok, CompileError> {
     if matches!(suffix, Some('f' | 'F' | 'd' | 'D')) {
         return Ok(Tok::Dec(text, suffix));
     }
-    if text.len() > 1 && text.starts_with('0') {
-        return Ok(Tok::Int(text[1..].to_string(), 8, suffix));
+    if let Some(octal) = text.strip_prefix('0')
+        && !octal.is_empty()
+    {
+        return Ok(Tok::Int(octal.to_string(), 8, suffix));
     }
     Ok(Tok::Int(text, 10, suffix))
 }

@@ -56,6 +56,10 @@ fn children(e: &Expr) -> Vec<&Expr> {
     }
 }
 
+/// Longer than any fully qualified class name Painless knows (the longest are about 50
+/// characters).
+const MAX_CLASS_NAME: usize = 128;
+
 struct Parser<'a> {
     toks: &'a [Token],
     i: usize,
@@ -253,6 +257,11 @@ impl<'a> Parser<'a> {
             let mut best = None;
             let mut k = 1;
             while let (Tok::Sym("."), Tok::Id(part)) = (self.peek(n + k), self.peek(n + k + 1)) {
+                // No class name is that long: stop looking up ever longer runs (a 64 KiB
+                // `java.a.a…` would otherwise cost one class-list scan per link).
+                if full.len() + part.len() >= MAX_CLASS_NAME {
+                    break;
+                }
                 full.push('.');
                 full.push_str(part);
                 k += 2;
@@ -1551,6 +1560,390 @@ mod tests {
             ),
             "{}",
             &e.message[..120]
+        );
+    }
+
+    /// Seeds for the crash check: scripts that compile and reach strings, regexes, numbers,
+    /// collections and java.time at run time.
+    const FUZZ_SEEDS: &[&str] = &[
+        "ctx.a = 'héllo😀'.substring(1, 3) + 'ü'.length() + 'é'.charAt(0)",
+        "def m = /(ü+)(?<n>é)?/.matcher('aüüé😀b'); if (m.find()) { ctx.a = m.group(1) + m.start() + m.end() + m.group('n') }",
+        "ctx.a = /[é😀]/.matcher('x😀éy').replaceAll('$0-'); ctx.b = 'a,é,😀'.splitOnToken(',')",
+        "ctx.a = /\\s+/.split('a b  😀').length; ctx.b = 'ABé'.toLowerCase().indexOf('é')",
+        "long x = 9223372036854775807L; int y = -2147483648; ctx.a = x + 1; ctx.b = y / -1; ctx.c = x % -1",
+        "ctx.a = (byte) 300 + (char) 65 + (short) 70000 + (int) 1e20 + (long) -1e30 + 7 >>> 40",
+        "def l = [1, 'é', null, [2]]; l.add(3); ctx.a = l[1] + l.size() + l.get(3)[0]; ctx.b = l.subList(1, 2)",
+        "def m = ['k': 'v', 'é': 2]; m.put('😀', m.get('é')); ctx.a = m; ctx.b = m.keySet().size()",
+        "ctx.a = ZonedDateTime.parse('2021-01-01T00:00:00Z').plusDays(40).format(DateTimeFormatter.ofPattern('yyyy-MM-dd HH:mm EEE'))",
+        "ctx.a = Duration.ofSeconds(90061).multipliedBy(3).toString() + LocalDate.of(2024, 2, 29).plusYears(1)",
+        "ctx.a = Instant.ofEpochMilli(1600000000000L).atZone(ZoneId.of('Europe/Paris')).getHour()",
+        "String s = ''; for (int i = 0; i < 10; i++) { s += i; } ctx.a = s.length() > 5 ? s : null",
+        "int f(int n) { return n < 2 ? n : f(n - 1) + f(n - 2); } ctx.a = f(10)",
+        "ctx.a = Math.max(1, 2) + Math.abs(-3.5) + Integer.parseInt('12') + Long.toString(5L)",
+        "ctx.a = params.x; ctx.b = ctx.missing?.field ?: 'default'; ctx.c = ctx['k'] == null",
+        "def x = 1; x <<= 33; x ^= 0xFF; x |= 07; ctx.a = x; ctx.b = x instanceof Integer",
+        "try { throw new IllegalArgumentException('é'); } catch (Exception e) { ctx.a = e.getMessage() }",
+        "ctx.a = String.valueOf(3) + 'x'.replace('x', 'é') + 'a|b|😀'.splitOnToken('|').length",
+    ];
+
+    /// Pieces the mutator inserts: operators, literals at the edges of their types, non-ASCII
+    /// text and half-finished syntax.
+    const FUZZ_PIECES: &[&str] = &[
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ";",
+        ",",
+        ".",
+        "?.",
+        "?:",
+        "?",
+        ":",
+        "::",
+        "->",
+        "=",
+        "+=",
+        "==",
+        "===",
+        "=~",
+        "==~",
+        "!",
+        "~",
+        "-",
+        "+",
+        "*",
+        "/",
+        "%",
+        "<<",
+        ">>>",
+        "&&",
+        "||",
+        "++",
+        "--",
+        "'",
+        "\"",
+        "\\",
+        "/*",
+        "//",
+        "\n",
+        "$",
+        "é",
+        "😀",
+        "ü",
+        "0",
+        "-1",
+        "07",
+        "0x",
+        "1e309",
+        "2147483647",
+        "-2147483648",
+        "9223372036854775807L",
+        "Long.MIN_VALUE",
+        "Integer.MAX_VALUE",
+        "1.5f",
+        "null",
+        "true",
+        "new",
+        "def",
+        "int",
+        "String",
+        "if",
+        "else",
+        "for",
+        "while",
+        "return",
+        "break",
+        "in",
+        "ctx",
+        "params",
+        "x",
+        "this",
+        "instanceof",
+        "(int)",
+        "(char)",
+        "(byte)",
+        ".length()",
+        ".substring(1)",
+        ".charAt(-1)",
+        ".size()",
+        ".get(0)",
+        "[-1]",
+        "[99]",
+        "/é*/",
+        "'ü'",
+        "\"😀\"",
+        "'$'",
+        "'${'",
+        "ZoneId.of('é')",
+        "DateTimeFormatter.ofPattern('üé yyyy')",
+        "Duration.ofDays(Long.MAX_VALUE)",
+        "LocalDate.MAX",
+        "LocalDateTime.MIN",
+        ".plusYears(999999999)",
+        ".atZone(ZoneOffset.MAX)",
+        "ZonedDateTime.parse('+999999999-12-31T23:59:59Z')",
+        "Instant.MIN",
+        ".matcher('é😀')",
+        ".replaceAll('$9')",
+        ".split('')",
+        "Math.floorMod(1, 0)",
+        "/ 0",
+        "% 0L",
+    ];
+
+    /// Receivers, arguments and calls for templated scripts (`def v = V; ctx.a = v.m(#)…`):
+    /// these compile (calls on `def` resolve at run time), so they test the run-time API with
+    /// edge values.
+    const FUZZ_VALUES: &[&str] = &[
+        "'é😀ü'",
+        "''",
+        "'$1'",
+        "'%s'",
+        "'\\\\'",
+        "-1",
+        "0",
+        "1",
+        "2",
+        "3",
+        "2147483647",
+        "Integer.MIN_VALUE",
+        "Long.MAX_VALUE",
+        "Long.MIN_VALUE",
+        "-0.0",
+        "1e308",
+        "Double.NaN",
+        "null",
+        "true",
+        "'a'.charAt(0)",
+        "[1, 'é', null]",
+        "['é': 1, 'k': [2]]",
+        "new int[2]",
+        "/(é)(?<n>😀)?/",
+        "/(é)/.matcher('aé😀é')",
+        "Duration.ofSeconds(Long.MAX_VALUE)",
+        "Duration.ofNanos(-1)",
+        "ZonedDateTime.parse('2021-03-28T01:30:00+01:00[Europe/Paris]')",
+        "LocalDate.of(262142, 12, 31)",
+        "LocalDateTime.of(-262143, 1, 1, 0, 0)",
+        "Instant.ofEpochSecond(-1)",
+        "LocalTime.MAX",
+        "ZoneOffset.MIN",
+        "ChronoUnit.ERAS",
+        "DateTimeFormatter.ofPattern('üé yyyy-MM-dd HH:mm:ss.SSS VV')",
+        "DayOfWeek.SUNDAY",
+        "params.x",
+        "ctx.n",
+        "ctx.o",
+    ];
+    const FUZZ_CALLS: &[&str] = &[
+        ".substring(#)",
+        ".substring(#, #)",
+        ".charAt(#)",
+        ".indexOf(#)",
+        ".lastIndexOf(#, #)",
+        ".codePointAt(#)",
+        ".get(#)",
+        ".remove(#)",
+        ".add(#, #)",
+        ".set(#, #)",
+        ".subList(#, #)",
+        ".put(#, #)",
+        ".getOrDefault(#, #)",
+        ".contains(#)",
+        ".startsWith(#, #)",
+        ".replace(#, #)",
+        ".split(#)",
+        ".split(#, #)",
+        ".splitOnToken(#, #)",
+        ".replaceAll(#, #)",
+        ".matcher(#)",
+        ".find(#)",
+        ".group(#)",
+        ".start(#)",
+        ".end(#)",
+        ".toUpperCase()",
+        ".trim()",
+        ".length()",
+        ".size()",
+        ".isEmpty()",
+        ".toString()",
+        ".hashCode()",
+        ".compareTo(#)",
+        ".equals(#)",
+        ".plusDays(#)",
+        ".plusSeconds(#)",
+        ".plusNanos(#)",
+        ".minusMonths(#)",
+        ".plus(#, ChronoUnit.MILLENNIA)",
+        ".plus(#, ChronoUnit.NANOS)",
+        ".multipliedBy(#)",
+        ".dividedBy(#)",
+        ".negated()",
+        ".withYear(#)",
+        ".withDayOfMonth(#)",
+        ".truncatedTo(ChronoUnit.DAYS)",
+        ".atZone(ZoneId.of(#))",
+        ".atZone(ZoneOffset.ofHours(#))",
+        ".format(DateTimeFormatter.ofPattern(#))",
+        ".getDayOfWeek()",
+        ".toEpochMilli()",
+        ".until(#, ChronoUnit.NANOS)",
+        "[#]",
+        ".length",
+        " + #",
+        " - #",
+        " * #",
+        " / #",
+        " % #",
+        " << #",
+        " >>> #",
+        " == #",
+        " < #",
+        " =~ #",
+        " ?: #",
+        " instanceof String",
+    ];
+
+    /// A templated script: a value, two or three calls on it with edge arguments, and a
+    /// binary operation.
+    fn templated(rng: &mut Rng) -> String {
+        let mut pick = |list: &[&str]| list[rng.below(list.len())].to_string();
+        let v = pick(FUZZ_VALUES);
+        let mut calls = String::new();
+        for _ in 0..2 {
+            let mut c = pick(FUZZ_CALLS);
+            while let Some(i) = c.find('#') {
+                c.replace_range(i..=i, &pick(FUZZ_VALUES));
+            }
+            calls.push_str(&c);
+        }
+        let w = pick(FUZZ_VALUES);
+        format!(
+            "def v = {v}; def w = {w}; ctx.b = w; ctx.a = v{calls}; ctx.c = w{}",
+            pick(FUZZ_CALLS).replace('#', "v")
+        )
+    }
+
+    /// A deterministic xorshift generator, so that a failure names a script that can be re-run.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n.max(1) as u64) as usize
+        }
+    }
+
+    /// `seed` with a few random edits: deleted, duplicated or swapped character ranges and
+    /// inserted pieces. Edits work on characters, so the result is always valid UTF-8.
+    fn mutate(rng: &mut Rng, seed: &str) -> String {
+        let mut c: Vec<char> = seed.chars().collect();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(c.len() + 1);
+            let len = rng.below(8).min(c.len() - at);
+            match rng.below(4) {
+                0 => {
+                    c.drain(at..at + len);
+                }
+                1 => {
+                    let dup: Vec<char> = c[at..at + len].to_vec();
+                    c.splice(at..at, dup);
+                }
+                2 => {
+                    let other = rng.below(c.len() + 1);
+                    let piece: Vec<char> = c[at..at + len].to_vec();
+                    c.drain(at..at + len);
+                    let to = other.min(c.len());
+                    c.splice(to..to, piece);
+                }
+                _ => {
+                    let p = FUZZ_PIECES[rng.below(FUZZ_PIECES.len())];
+                    c.splice(at..at, p.chars());
+                }
+            }
+        }
+        c.into_iter().collect()
+    }
+
+    /// Compiles and runs `src` on a small document (a panic anywhere fails the check): whether
+    /// it compiled.
+    fn compile_and_run(src: &str) -> bool {
+        let mut params = crate::value::Map::default();
+        params.insert("x".into(), crate::value::Value::from("é😀"));
+        if let Ok(s) = crate::painless::Script::compile(src, params) {
+            let crate::value::Value::Map(m) =
+                crate::value::Value::from_json_str(r#"{"k":"ü","n":[1,2],"o":{"p":null}}"#)
+                    .expect("valid JSON")
+            else {
+                panic!("an object")
+            };
+            let mut d = crate::document::IngestDocument::new(m, "2024-01-01T00:00:00.000Z");
+            let _ = s.execute(&mut d, "p");
+            return true;
+        }
+        false
+    }
+
+    #[test]
+    fn mutated_scripts_never_panic() {
+        // `PIPETTE_FUZZ_RUNS` / `PIPETTE_FUZZ_SEED` run a longer or different check by hand.
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+        let runs = env("PIPETTE_FUZZ_RUNS").map_or(FUZZ_RUNS, |n| n as usize);
+        let mut rng = Rng(env("PIPETTE_FUZZ_SEED")
+            .unwrap_or(0x9E37_79B9_7F4A_7C15)
+            .max(1));
+        let mut panicked = Vec::new();
+        let mut compiled = 0;
+        // The seeds themselves must compile, or the check would only test the parser.
+        let bad: Vec<_> = FUZZ_SEEDS
+            .iter()
+            .filter_map(|seed| {
+                crate::painless::Script::compile(seed, crate::value::Map::default()).err()
+            })
+            .collect();
+        assert!(bad.is_empty(), "{bad:#?}");
+        for i in 0..runs {
+            let seed = FUZZ_SEEDS[i % FUZZ_SEEDS.len()];
+            let src = if i % 2 == 0 {
+                mutate(&mut rng, seed)
+            } else {
+                templated(&mut rng)
+            };
+            match std::panic::catch_unwind(|| compile_and_run(&src)) {
+                Ok(ran) => compiled += usize::from(ran),
+                Err(_) => panicked.push(src),
+            }
+        }
+        // Most templated scripts compile, so the run-time API is exercised, not only the parser.
+        assert!(
+            compiled * 3 >= runs,
+            "only {compiled} of {runs} scripts compiled"
+        );
+        assert!(
+            panicked.is_empty(),
+            "{} scripts panicked: {panicked:#?}",
+            panicked.len()
+        );
+    }
+
+    /// Scripts the crash check tries by default.
+    const FUZZ_RUNS: usize = 3_000;
+
+    #[test]
+    fn long_dotted_java_names_are_compile_errors() {
+        // `java.` starts a fully qualified class name: the parser tries the dotted run after it
+        // link by link (30,000 links here) and finds no class.
+        let src = format!("ctx.a = java{};", ".a".repeat(30_000));
+        let e = crate::painless::Script::compile(&src, crate::value::Map::default())
+            .expect_err("not a class");
+        assert!(
+            e.contains("cannot resolve symbol [java]"),
+            "{}",
+            &e[..100.min(e.len())]
         );
     }
 }

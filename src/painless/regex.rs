@@ -243,8 +243,16 @@ impl JavaRegex {
         self.find.is_match(s).map_err(|_| self.limit_error(s))
     }
 
-    /// Group spans (byte offsets) of the first match at or after `start`.
+    /// Group spans (byte offsets) of the first match at or after `start`. A `start` inside a
+    /// character (a Java index between the halves of a surrogate pair) moves on to the next
+    /// character; one past the end finds nothing.
     pub fn captures_at(&self, s: &str, start: usize) -> Res<Option<Spans>> {
+        if start > s.len() {
+            return Ok(None);
+        }
+        let start = (start..=s.len())
+            .find(|i| s.is_char_boundary(*i))
+            .unwrap_or(s.len());
         self.find
             .captures_at(s, start)
             .map_err(|_| self.limit_error(s))
@@ -278,13 +286,16 @@ impl JavaRegex {
             let Some((ms, me)) = groups.first().copied().flatten() else {
                 break;
             };
+            // `last` is the previous match's end and this match starts at or after it; both are
+            // engine offsets into `s`, on character boundaries.
             super::budget::push_checked(&mut out, &s[last..ms])?;
             let mut piece = String::new();
-            self.expand(s, &groups, repl, &mut piece)
-                .map_err(Exc::iae)?;
+            self.expand(s, &groups, repl, &mut piece)?;
             super::budget::push_checked(&mut out, &piece)?;
             last = me;
+            // `me` is an engine offset into `s` (at most `s.len()`, on a boundary).
             pos = if me == ms {
+                // `me` is an engine offset into `s`: a boundary, at most `s.len()`.
                 match s[me..].chars().next() {
                     Some(c) => me + c.len_utf8(),
                     None => s.len() + 1,
@@ -296,39 +307,51 @@ impl JavaRegex {
                 break;
             }
         }
+        // `last` is the last match end (or 0): a boundary of `s`.
         super::budget::push_checked(&mut out, &s[last.min(s.len())..])?;
         Ok(out)
     }
 
+    /// `Matcher.appendReplacement`'s expansion of `repl` for one match, with its errors.
     fn expand(
         &self,
         s: &str,
         groups: &[Option<(usize, usize)>],
         repl: &str,
         out: &mut String,
-    ) -> Result<(), String> {
+    ) -> Res<()> {
         let mut chars = repl.chars().peekable();
         while let Some(c) = chars.next() {
             match c {
                 '\\' => match chars.next() {
                     Some(n) => out.push(n),
-                    None => return Err("character to be escaped is missing".into()),
+                    None => return Err(Exc::iae("character to be escaped is missing")),
                 },
                 '$' => {
-                    let idx = if chars.peek() == Some(&'{') {
+                    let idx = if chars.peek().is_none() {
+                        return Err(Exc::iae("Illegal group reference: group index is missing"));
+                    } else if chars.peek() == Some(&'{') {
                         chars.next();
                         let mut name = String::new();
-                        for c in chars.by_ref() {
-                            if c == '}' {
-                                break;
-                            }
+                        while let Some(c) = chars.next_if(char::is_ascii_alphanumeric) {
                             name.push(c);
                         }
+                        if name.is_empty() {
+                            return Err(Exc::iae("named capturing group has 0 length name"));
+                        }
+                        if chars.next() != Some('}') {
+                            return Err(Exc::iae("named capturing group is missing trailing '}'"));
+                        }
+                        if name.starts_with(|c: char| c.is_ascii_digit()) {
+                            return Err(Exc::iae(format!(
+                                "capturing group name {{{name}}} starts with digit character"
+                            )));
+                        }
                         self.group_index(&name)
-                            .ok_or_else(|| format!("No group with name {{{name}}}"))?
+                            .ok_or_else(|| Exc::iae(format!("No group with name {{{name}}}")))?
                     } else {
                         let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) else {
-                            return Err("Illegal group reference".into());
+                            return Err(Exc::iae("Illegal group reference"));
                         };
                         chars.next();
                         let mut idx = d as usize;
@@ -341,11 +364,17 @@ impl JavaRegex {
                             chars.next();
                         }
                         if idx >= groups.len() {
-                            return Err(format!("No group {idx}"));
+                            // `Matcher.start(int)` on a group the pattern does not have.
+                            return Err(Exc::new(
+                                "IndexOutOfBoundsException",
+                                format!("No group {idx}"),
+                            ));
                         }
                         idx
                     };
                     if let Some(Some((a, b))) = groups.get(idx) {
+                        // Group spans come from the engine for this very `s`: in bounds and on
+                        // character boundaries.
                         out.push_str(&s[*a..*b]);
                     }
                 }
@@ -373,26 +402,29 @@ impl JavaRegex {
             };
             if me == 0 && ms == 0 {
                 // A zero-width match at the very start produces no leading empty string.
-                pos = s[..].chars().next().map_or(s.len() + 1, char::len_utf8);
+                pos = s.chars().next().map_or(s.len() + 1, char::len_utf8);
                 continue;
             }
             if ms == me && ms >= s.len() {
                 break;
             }
+            // As in `replace`: engine offsets into `s`, `last <= ms`, on character boundaries.
             parts.push(s[last..ms].to_string());
             last = me;
             pos = if me == ms {
+                // `me` is an engine offset into `s`: a boundary, at most `s.len()`.
                 me + s[me..].chars().next().map_or(1, char::len_utf8)
             } else {
                 me
             };
         }
+        // `last` is the last match end (or 0): a boundary of `s`.
         parts.push(s[last.min(s.len())..].to_string());
         if limit == 0 {
             while parts.len() > 1 && parts.last().is_some_and(String::is_empty) {
                 parts.pop();
             }
-            if parts.len() == 1 && parts[0].is_empty() && !s.is_empty() {
+            if parts.len() == 1 && parts.first().is_some_and(String::is_empty) && !s.is_empty() {
                 parts.pop();
             }
         }
@@ -449,5 +481,100 @@ mod tests {
         let r = JavaRegex::new(r"(a+)+b", "").expect("compiles");
         let input = format!("{}X", "a".repeat(5000));
         assert_eq!(r.find(&input).ok(), Some(false));
+    }
+
+    #[test]
+    fn multi_byte_text_splits_and_replaces_on_whole_characters() {
+        let empty = JavaRegex::new("x*", "").expect("compiles");
+        assert_eq!(
+            empty.replace("üé", "-", true).ok().as_deref(),
+            Some("-ü-é-")
+        );
+        assert_eq!(
+            empty.split("üé", 0).ok(),
+            Some(vec!["ü".into(), "é".into()])
+        );
+        let u = JavaRegex::new("ü", "").expect("compiles");
+        assert_eq!(u.replace("aüb", "$0$0", true).ok().as_deref(), Some("aüüb"));
+        assert_eq!(u.split("aüb", 0).ok(), Some(vec!["a".into(), "b".into()]));
+        // The backtracking engine too (a backreference).
+        let back = JavaRegex::new(r"(é)\1", "").expect("compiles");
+        assert_eq!(
+            back.replace("aééb", "[$1]", true).ok().as_deref(),
+            Some("a[é]b")
+        );
+    }
+
+    #[test]
+    fn a_start_inside_a_character_moves_to_the_next_one() {
+        let text = "😀a😀";
+        for pat in [".", r"(.)\1?", "(?<=😀)."] {
+            let r = JavaRegex::new(pat, "").expect("compiles");
+            for start in 0..=text.len() + 1 {
+                let got = r.captures_at(text, start).ok().flatten();
+                let first = got.and_then(|g| g.first().copied().flatten());
+                if let Some((a, b)) = first {
+                    assert!(a >= start.min(text.len()), "{pat} at {start}: {a}");
+                    assert!(text.is_char_boundary(a) && text.is_char_boundary(b));
+                }
+            }
+            assert!(r.captures_at(text, 1).ok().flatten().is_some(), "{pat}");
+            assert!(r.captures_at(text, text.len() + 1).ok().flatten().is_none());
+        }
+    }
+
+    #[test]
+    fn bad_replacement_references_fail_as_java_does() {
+        let r = JavaRegex::new("(?<g>x)", "").expect("compiles");
+        for (repl, class, msg) in [
+            (
+                "$",
+                "IllegalArgumentException",
+                "Illegal group reference: group index is missing",
+            ),
+            (
+                "${",
+                "IllegalArgumentException",
+                "named capturing group has 0 length name",
+            ),
+            (
+                "${é}",
+                "IllegalArgumentException",
+                "named capturing group has 0 length name",
+            ),
+            (
+                "${g",
+                "IllegalArgumentException",
+                "named capturing group is missing trailing '}'",
+            ),
+            (
+                "${1g}",
+                "IllegalArgumentException",
+                "capturing group name {1g} starts with digit character",
+            ),
+            (
+                "${nope}",
+                "IllegalArgumentException",
+                "No group with name {nope}",
+            ),
+            ("$x", "IllegalArgumentException", "Illegal group reference"),
+            ("$9", "IndexOutOfBoundsException", "No group 9"),
+            (
+                "\\",
+                "IllegalArgumentException",
+                "character to be escaped is missing",
+            ),
+        ] {
+            match r.replace("x", repl, true) {
+                Err(Exc::Java {
+                    class: c, msg: m, ..
+                }) => {
+                    assert_eq!((c, m.as_deref()), (class, Some(msg)), "{repl}");
+                }
+                other => panic!("{repl}: {other:?}"),
+            }
+        }
+        // `$1` takes the longest group number that exists: `$10` is group 1 then `0`.
+        assert_eq!(r.replace("x", "$10${g}", true).ok().as_deref(), Some("x0x"));
     }
 }

@@ -447,18 +447,45 @@ fn offset_at(utc: &NaiveDateTime, zone: &Zone) -> i32 {
 }
 
 fn local_of(utc: &NaiveDateTime, zone: &Zone) -> NaiveDateTime {
-    *utc + TimeDelta::seconds(offset_at(utc, zone) as i64)
+    // Every instant a `Time` holds went through `bounded` (a day inside chrono's range) and an
+    // offset is at most 18 hours, so this never falls back.
+    utc.checked_add_signed(TimeDelta::seconds(offset_at(utc, zone) as i64))
+        .unwrap_or(*utc)
+}
+
+/// Days kept free at each end of chrono's range, so that an instant shifted by a zone offset
+/// (at most 18 hours) or looked up a day back (a gap in `Zone::local_to_utc`) stays representable.
+const EDGE_DAYS: i64 = 2;
+
+/// An instant or local date-time a zone is about to be applied to, or the error when it lies
+/// within [`EDGE_DAYS`] of the range pipette can represent (years ±262,000; Java's reaches
+/// ±1,000,000,000, where pipette fails instead of answering).
+fn bounded(t: NaiveDateTime) -> Res<NaiveDateTime> {
+    let from_min = t.date().signed_duration_since(NaiveDate::MIN).num_days();
+    let to_max = NaiveDate::MAX.signed_duration_since(t.date()).num_days();
+    if from_min < EDGE_DAYS || to_max < EDGE_DAYS {
+        return Err(dte("Instant exceeds minimum or maximum instant"));
+    }
+    Ok(t)
+}
+
+/// The UTC instant of a local date-time at a fixed offset.
+fn utc_at_offset(local: NaiveDateTime, offset: i32) -> Res<NaiveDateTime> {
+    bounded(local)?
+        .checked_sub_signed(TimeDelta::seconds(offset as i64))
+        .ok_or_else(|| dte("Instant exceeds minimum or maximum instant"))
 }
 
 /// The UTC instant of a local date-time in `zone`, keeping `preferred` at an overlap.
-fn resolve_local(local: NaiveDateTime, zone: &Zone, preferred: Option<i32>) -> NaiveDateTime {
+fn resolve_local(local: NaiveDateTime, zone: &Zone, preferred: Option<i32>) -> Res<NaiveDateTime> {
+    let local = bounded(local)?;
     if let Some(p) = preferred {
-        let utc = local - TimeDelta::seconds(p as i64);
+        let utc = utc_at_offset(local, p)?;
         if zone.offset_at(&utc) == p && local_of(&utc, zone) == local {
-            return utc;
+            return Ok(utc);
         }
     }
-    zone.local_to_utc(&local)
+    Ok(zone.local_to_utc(&local))
 }
 
 fn duration_string(total: i128) -> String {
@@ -855,6 +882,7 @@ fn p_date(sc: &mut Sc<'_>) -> Result<NaiveDate, PErr> {
     if n < 4 || (sign.is_none() && n > 4) || (sign == Some(false) && n == 4) {
         return Err(PErr::At(start));
     }
+    // The scanner only advances over bytes it has seen: `ds <= sc.i <= sc.b.len()`.
     let mut y = std::str::from_utf8(&sc.b[ds..sc.i])
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
@@ -892,6 +920,7 @@ fn p_time(sc: &mut Sc<'_>, need_secs: bool) -> Result<NaiveTime, PErr> {
                     while sc.peek().is_some_and(|c| c.is_ascii_digit()) && sc.i - fs < 9 {
                         sc.i += 1;
                     }
+                    // Advanced over digits just seen: `fs <= sc.i <= sc.b.len()`.
                     let digits = &sc.b[fs..sc.i];
                     let mut v = digits.iter().fold(0i64, |a, d| a * 10 + (d - b'0') as i64);
                     for _ in digits.len()..9 {
@@ -950,6 +979,7 @@ fn p_region(sc: &mut Sc<'_>) -> Result<Zone, PErr> {
     while sc.peek().is_some_and(|c| c != b']') {
         sc.i += 1;
     }
+    // Advanced over bytes just seen: `id_start <= sc.i <= sc.b.len()`.
     let id = std::str::from_utf8(&sc.b[id_start..sc.i]).map_err(|_| PErr::At(id_start))?;
     let zone = Zone::of(id).map_err(|_| PErr::At(id_start))?;
     if !sc.eat(b']') {
@@ -1127,8 +1157,8 @@ fn resolve_fields(text: &str, f: &Fields, ov: Option<&Zone>, target: Target) -> 
                 .or(f.offset.map(Zone::Offset))
                 .ok_or_else(fail)?;
             let utc = match f.offset {
-                Some(o) => local - TimeDelta::seconds(o as i64),
-                None => resolve_local(local, &zone, None),
+                Some(o) => utc_at_offset(local, o)?,
+                None => resolve_local(local, &zone, None)?,
             };
             if target == Target::Instant {
                 Time::Instant(utc)
@@ -1175,9 +1205,9 @@ fn parse_with(text: &str, fmt: &Formatter, target: Target, now_year: i32) -> Res
                             },
                         ));
                     }
-                    Time::Zoned(zdt.utc, zone)
+                    Time::Zoned(bounded(zdt.utc)?, zone)
                 }
-                Target::Instant => Time::Instant(zdt.utc),
+                Target::Instant => Time::Instant(bounded(zdt.utc)?),
                 Target::LocalDateTime => Time::LocalDateTime(zdt.local()),
                 Target::LocalDate => Time::LocalDate(zdt.local().date()),
                 Target::LocalTime => Time::LocalTime(zdt.local().time()),
@@ -1328,6 +1358,7 @@ fn add_nanos(dt: NaiveDateTime, n: i128) -> Res<NaiveDateTime> {
     TimeDelta::new(secs, nanos)
         .and_then(|d| dt.checked_add_signed(d))
         .ok_or_else(|| dte("Instant exceeds minimum or maximum instant"))
+        .and_then(bounded)
 }
 
 fn add_months_date(d: NaiveDate, months: i64) -> Res<NaiveDate> {
@@ -1377,7 +1408,7 @@ fn plus_unit(t: &Time, amount: i64, unit: Unit) -> Res<Time> {
         Time::Zoned(utc, z) => {
             if unit.is_date_based() {
                 let local = plus_local(local_of(utc, z), amount, unit)?;
-                Time::Zoned(resolve_local(local, z, Some(offset_at(utc, z))), z.clone())
+                Time::Zoned(resolve_local(local, z, Some(offset_at(utc, z)))?, z.clone())
             } else if unit == Unit::Forever {
                 return Err(unsupported_unit(unit));
             } else {
@@ -1414,10 +1445,13 @@ fn plus_unit(t: &Time, amount: i64, unit: Unit) -> Res<Time> {
                     "Unit must not have an estimated duration",
                 ));
             }
-            Time::Duration(n + amount as i128 * unit.nanos())
+            // |n| < 2^63 s and |amount x unit| < 2^63 days: far inside i128.
+            duration(n + amount as i128 * unit.nanos())?
         }
-        Time::DayOfWeek(d) => Time::DayOfWeek(((*d as i64 - 1 + amount).rem_euclid(7) + 1) as u8),
-        Time::Month(m) => Time::Month(((*m as i64 - 1 + amount).rem_euclid(12) + 1) as u8),
+        Time::DayOfWeek(d) => {
+            Time::DayOfWeek(((*d as i64 - 1 + amount % 7).rem_euclid(7) + 1) as u8)
+        }
+        Time::Month(m) => Time::Month(((*m as i64 - 1 + amount % 12).rem_euclid(12) + 1) as u8),
         other => return Err(no_time_method(other, "plus", 2)),
     })
 }
@@ -1427,7 +1461,8 @@ fn plus_duration(t: &Time, d: i128) -> Res<Time> {
         Time::Zoned(utc, z) => Ok(Time::Zoned(add_nanos(*utc, d)?, z.clone())),
         Time::Instant(utc) => Ok(Time::Instant(add_nanos(*utc, d)?)),
         Time::LocalDateTime(l) => Ok(Time::LocalDateTime(add_nanos(*l, d)?)),
-        Time::Duration(n) => Ok(Time::Duration(n + d)),
+        // Both are durations (seconds within a long): the sum cannot overflow i128.
+        Time::Duration(n) => duration(n + d),
         Time::LocalTime(lt) => {
             let n =
                 (lt.num_seconds_from_midnight() as i128 * NANOS_PER_SEC + nano_of(lt) as i128 + d)
@@ -1437,6 +1472,58 @@ fn plus_duration(t: &Time, d: i128) -> Res<Time> {
         Time::LocalDate(_) => Err(unsupported_unit(Unit::Seconds)),
         other => Err(no_time_method(other, "plus", 1)),
     }
+}
+
+/// A `Duration` of `n` nanoseconds, or Java's `ArithmeticException` when its seconds do not
+/// fit a long (`Math.addExact` / `multiplyExact` in `Duration.plus` and `of…`).
+fn duration(n: i128) -> Res<Time> {
+    if i64::try_from(n.div_euclid(NANOS_PER_SEC)).is_err() {
+        return Err(overflow());
+    }
+    Ok(Time::Duration(n))
+}
+
+/// `Duration.multipliedBy` (also `negated`, `abs`): the exact product, or Java's
+/// "Exceeds capacity of Duration" error, which shows the product in nanoseconds.
+fn duration_times(n: i128, m: i64) -> Res<Time> {
+    match n.checked_mul(m as i128) {
+        Some(p) if i64::try_from(p.div_euclid(NANOS_PER_SEC)).is_ok() => Ok(Time::Duration(p)),
+        _ => Err(Exc::new(
+            "ArithmeticException",
+            format!("Exceeds capacity of Duration: {}", exact_product(n, m)),
+        )),
+    }
+}
+
+/// The decimal text of `n * m`, exact even past `i128`.
+fn exact_product(n: i128, m: i64) -> String {
+    const BASE: u128 = 1_000_000_000;
+    let factor = m.unsigned_abs() as u128;
+    let mut rest = n.unsigned_abs();
+    // Little-endian base-10^9 limbs of |n| * |m|; a limb times a u64 stays far below u128::MAX.
+    let mut limbs = Vec::new();
+    let mut carry = 0u128;
+    while rest > 0 || carry > 0 {
+        let v = (rest % BASE) * factor + carry;
+        limbs.push(v % BASE);
+        carry = v / BASE;
+        rest /= BASE;
+    }
+    let mut out = String::new();
+    if (n < 0) != (m < 0) && n != 0 && m != 0 {
+        out.push('-');
+    }
+    match limbs.iter().rposition(|l| *l != 0) {
+        None => out = "0".into(),
+        Some(top) => {
+            // `top` is a position `rposition` found in `limbs`.
+            out.push_str(&limbs[top].to_string());
+            for l in limbs[..top].iter().rev() {
+                out.push_str(&format!("{l:09}"));
+            }
+        }
+    }
+    out
 }
 
 fn nano_of_day(n: i64) -> Res<NaiveTime> {
@@ -1591,7 +1678,7 @@ fn truncate(t: &Time, unit: Unit) -> Res<Time> {
     Ok(match t {
         Time::Zoned(utc, z) => {
             let local = trunc_local(local_of(utc, z))?;
-            Time::Zoned(resolve_local(local, z, Some(offset_at(utc, z))), z.clone())
+            Time::Zoned(resolve_local(local, z, Some(offset_at(utc, z)))?, z.clone())
         }
         Time::Instant(utc) => Time::Instant(trunc_local(*utc)?),
         Time::LocalDateTime(l) => Time::LocalDateTime(trunc_local(*l)?),
@@ -1653,7 +1740,7 @@ fn with_field(t: &Time, name: &str, v: i64) -> Res<Time> {
     Ok(match t {
         Time::Zoned(utc, z) => {
             let local = apply(local_of(utc, z))?;
-            Time::Zoned(resolve_local(local, z, Some(offset_at(utc, z))), z.clone())
+            Time::Zoned(resolve_local(local, z, Some(offset_at(utc, z)))?, z.clone())
         }
         Time::LocalDateTime(l) => Time::LocalDateTime(apply(*l)?),
         Time::LocalDate(d) if !is_time => Time::LocalDate(apply_date(*d)?),
@@ -1871,6 +1958,38 @@ fn offset_zone(secs: i64) -> Res<Time> {
     Ok(Time::Zone(Zone::Offset(secs as i32)))
 }
 
+/// `ZoneOffset.ofHoursMinutesSeconds`, with its `validate` checks in Java's order.
+fn offset_hms(h: i64, m: i64, s: i64) -> Res<Time> {
+    if !(-18..=18).contains(&h) {
+        return Err(dte(format!(
+            "Zone offset hours not in valid range: value {h} is not in the range -18 to 18"
+        )));
+    }
+    if h > 0 && (m < 0 || s < 0) {
+        return Err(dte(
+            "Zone offset minutes and seconds must be positive because hours is positive",
+        ));
+    }
+    if h < 0 && (m > 0 || s > 0) {
+        return Err(dte(
+            "Zone offset minutes and seconds must be negative because hours is negative",
+        ));
+    }
+    if h == 0 && ((m > 0 && s < 0) || (m < 0 && s > 0)) {
+        return Err(dte(
+            "Zone offset minutes and seconds must have the same sign",
+        ));
+    }
+    for (what, v) in [("minutes", m), ("seconds", s)] {
+        if !(-59..=59).contains(&v) {
+            return Err(dte(format!(
+                "Zone offset {what} not in valid range: value {v} is not in the range -59 to 59"
+            )));
+        }
+    }
+    offset_zone(h * 3600 + m * 60 + s)
+}
+
 fn epoch_second(secs: i64, nanos: i64) -> Res<NaiveDateTime> {
     let total = secs as i128 * NANOS_PER_SEC + nanos as i128;
     let s = i64::try_from(total.div_euclid(NANOS_PER_SEC))
@@ -1878,6 +1997,7 @@ fn epoch_second(secs: i64, nanos: i64) -> Res<NaiveDateTime> {
     chrono::DateTime::from_timestamp(s, total.rem_euclid(NANOS_PER_SEC) as u32)
         .map(|d| d.naive_utc())
         .ok_or_else(|| dte("Instant exceeds minimum or maximum instant"))
+        .and_then(bounded)
 }
 
 fn from_temporal(target: Target, t: &Time) -> Res<Time> {
@@ -1957,7 +2077,7 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
                 return Err(Exc::cce("Cannot cast to java.time.LocalDateTime"));
             };
             let z = want_zone(a(1))?;
-            Time::Zoned(resolve_local(*l, &z, None), z)
+            Time::Zoned(resolve_local(*l, &z, None)?, z)
         }
         ("ZonedDateTime", "of", 3) => {
             let (Time::LocalDate(d), Time::LocalTime(lt)) =
@@ -1966,17 +2086,19 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
                 return Err(Exc::cce("Cannot cast to java.time.LocalDate"));
             };
             let z = want_zone(a(2))?;
-            Time::Zoned(resolve_local(d.and_time(*lt), &z, None), z)
+            Time::Zoned(resolve_local(d.and_time(*lt), &z, None)?, z)
         }
         ("ZonedDateTime", "of", 8) => {
             let mut n = [0i64; 7];
             for (i, slot) in n.iter_mut().enumerate() {
                 *slot = want_int(a(i))?;
             }
+            // Constant indexes into the fixed `[i64; 7]` above.
             let d = make_date(n[0], n[1], n[2]).map_err(dte)?;
+            // Constant indexes into the fixed `[i64; 7]` above.
             let lt = make_time(n[3], n[4], n[5], n[6]).map_err(dte)?;
             let z = want_zone(a(7))?;
-            Time::Zoned(resolve_local(d.and_time(lt), &z, None), z)
+            Time::Zoned(resolve_local(d.and_time(lt), &z, None)?, z)
         }
         ("Instant", "ofEpochMilli", 1) => {
             let ms = want_long(a(0))?;
@@ -2002,7 +2124,9 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
             for (i, slot) in n.iter_mut().enumerate().take(args.len()) {
                 *slot = want_int(a(i))?;
             }
+            // Constant indexes into the fixed `[i64; 7]` above.
             let d = make_date(n[0], n[1], n[2]).map_err(dte)?;
+            // Constant indexes into the fixed `[i64; 7]` above.
             Time::LocalDateTime(d.and_time(make_time(n[3], n[4], n[5], n[6]).map_err(dte)?))
         }
         ("LocalDateTime", "ofEpochSecond", 3) => {
@@ -2011,7 +2135,7 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
             let Zone::Offset(o) = want_zone(a(2))? else {
                 return Err(Exc::cce("Cannot cast to java.time.ZoneOffset"));
             };
-            Time::LocalDateTime(epoch_second(secs + o as i64, nano as i64)?)
+            Time::LocalDateTime(epoch_second(secs.wrapping_add(o as i64), nano as i64)?)
         }
         ("LocalDate", "of", 3) => Time::LocalDate(
             make_date(want_int(a(0))?, want_int(a(1))?, want_int(a(2))?).map_err(dte)?,
@@ -2039,6 +2163,7 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
             for (i, slot) in v.iter_mut().enumerate().take(n) {
                 *slot = want_int(a(i))?;
             }
+            // Constant indexes into the fixed `[i64; 4]` above.
             Time::LocalTime(make_time(v[0], v[1], v[2], v[3]).map_err(dte)?)
         }
         ("LocalTime", "ofSecondOfDay", 1) => {
@@ -2056,7 +2181,7 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
             plus_unit(&Time::Duration(0), n, u)?
         }
         ("Duration", "ofSeconds", 2) => {
-            Time::Duration(want_long(a(0))? as i128 * NANOS_PER_SEC + want_long(a(1))? as i128)
+            duration(want_long(a(0))? as i128 * NANOS_PER_SEC + want_long(a(1))? as i128)?
         }
         ("Duration", _, 1) => {
             let unit = match name {
@@ -2067,7 +2192,7 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
                 "ofMillis" => Unit::Millis,
                 _ => Unit::Nanos,
             };
-            Time::Duration(want_long(a(0))? as i128 * unit.nanos())
+            duration(want_long(a(0))? as i128 * unit.nanos())?
         }
         ("ZoneId", "of", 1) => Time::Zone(zone_of(&want_text(a(0))?)?),
         ("ZoneOffset", "of", 1) => {
@@ -2081,10 +2206,8 @@ pub fn call_static<'a>(class: &str, name: &str, args: &[V<'a>], now_year: i32) -
                 }
             }
         }
-        ("ZoneOffset", "ofHours", 1) => offset_zone(want_int(a(0))? * 3600)?,
-        ("ZoneOffset", "ofHoursMinutes", 2) => {
-            offset_zone(want_int(a(0))? * 3600 + want_int(a(1))? * 60)?
-        }
+        ("ZoneOffset", "ofHours", 1) => offset_hms(want_int(a(0))?, 0, 0)?,
+        ("ZoneOffset", "ofHoursMinutes", 2) => offset_hms(want_int(a(0))?, want_int(a(1))?, 0)?,
         ("ZoneOffset", "ofTotalSeconds", 1) => offset_zone(want_int(a(0))?)?,
         ("DateTimeFormatter", "ofPattern", 1) => {
             let p = want_text(a(0))?;
@@ -2387,7 +2510,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
             Time::LocalDateTime(l) => match (name, argc) {
                 ("atZone", 1) => {
                     let z = want_zone(a(0))?;
-                    Ok(tv(Time::Zoned(resolve_local(*l, &z, None), z)))
+                    Ok(tv(Time::Zoned(resolve_local(*l, &z, None)?, z)))
                 }
                 ("toLocalDate", 0) => Ok(tv(Time::LocalDate(l.date()))),
                 ("toLocalTime", 0) => Ok(tv(Time::LocalTime(l.time()))),
@@ -2395,7 +2518,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                     let Zone::Offset(o) = want_zone(a(0))? else {
                         return Err(Exc::cce("Cannot cast to java.time.ZoneOffset"));
                     };
-                    let utc = *l - TimeDelta::seconds(o as i64);
+                    let utc = utc_at_offset(*l, o)?;
                     if name == "toInstant" {
                         Ok(tv(Time::Instant(utc)))
                     } else {
@@ -2409,7 +2532,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                 ("atStartOfDay", 1) => {
                     let z = want_zone(a(0))?;
                     Ok(tv(Time::Zoned(
-                        resolve_local(d.and_time(NaiveTime::MIN), &z, None),
+                        resolve_local(d.and_time(NaiveTime::MIN), &z, None)?,
                         z,
                     )))
                 }
@@ -2425,6 +2548,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                     for (i, slot) in v.iter_mut().enumerate().take(argc) {
                         *slot = want_int(a(i))?;
                     }
+                    // Constant indexes into the fixed `[i64; 4]` above.
                     let lt = make_time(v[0], v[1], v[2], v[3]).map_err(dte)?;
                     Ok(tv(Time::LocalDateTime(d.and_time(lt))))
                 }
@@ -2468,15 +2592,24 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                     ("toDays", 0) => long(secs / 86_400),
                     ("isNegative", 0) => Ok(V::Bool(*n < 0)),
                     ("isZero", 0) => Ok(V::Bool(*n == 0)),
-                    ("negated", 0) => Ok(tv(Time::Duration(-n))),
-                    ("abs", 0) => Ok(tv(Time::Duration(n.abs()))),
-                    ("multipliedBy", 1) => Ok(tv(Time::Duration(n * want_long(a(0))? as i128))),
+                    ("negated", 0) => Ok(tv(duration_times(*n, -1)?)),
+                    ("abs", 0) => Ok(tv(duration_times(*n, if *n < 0 { -1 } else { 1 })?)),
+                    ("multipliedBy", 1) => Ok(tv(duration_times(*n, want_long(a(0))?)?)),
                     ("dividedBy", 1) => {
                         let d = want_long(a(0))?;
                         if d == 0 {
                             return Err(Exc::new("ArithmeticException", "Cannot divide by zero"));
                         }
-                        Ok(tv(Time::Duration(n / d as i128)))
+                        // Java divides the decimal seconds rounding toward zero, as `/` does;
+                        // only MIN / -1 leaves the range.
+                        let q = n / d as i128;
+                        if i64::try_from(q.div_euclid(NANOS_PER_SEC)).is_err() {
+                            return Err(Exc::new(
+                                "ArithmeticException",
+                                format!("Exceeds capacity of Duration: {q}"),
+                            ));
+                        }
+                        Ok(tv(Time::Duration(q)))
                     }
                     _ => Err(no_time_method(t, name, argc)),
                 }
@@ -2593,7 +2726,7 @@ fn zoned_method<'a>(
         ("withZoneSameLocal", 1) => {
             let nz = want_zone(a(0))?;
             Ok(tv(Time::Zoned(
-                resolve_local(local, &nz, Some(offset_at(utc, z))),
+                resolve_local(local, &nz, Some(offset_at(utc, z)))?,
                 nz,
             )))
         }
@@ -2721,5 +2854,167 @@ mod tests {
         };
         let parsed = parse_with("2021-04-06T15:51:00", &utc, Target::Zoned, 2024).unwrap();
         assert_eq!(parsed.to_java_string(), "2021-04-06T15:51Z");
+    }
+
+    /// Runs a script on an empty document: the new `a` field, or the Java exception it threw
+    /// (`kind: reason`).
+    fn run(src: &str) -> String {
+        let script = crate::painless::Script::compile(src, crate::value::Map::default())
+            .unwrap_or_else(|e| panic!("{src}: {e}"));
+        let mut d = crate::document::IngestDocument::new(
+            crate::value::Map::default(),
+            "2024-01-01T00:00:00.000Z",
+        );
+        match script.execute(&mut d, "p") {
+            Ok(()) => d
+                .into_source()
+                .get("a")
+                .map_or_else(|| "no a".into(), crate::value::Value::to_json),
+            Err(e) => match e.caused_by {
+                Some(c) => format!("{}: {}", c.kind, c.reason),
+                None => format!("{}: {}", e.kind, e.reason),
+            },
+        }
+    }
+
+    #[test]
+    fn zones_near_the_end_of_the_representable_range_fail_instead_of_overflowing() {
+        const EXCEEDS: &str = "date_time_exception: Instant exceeds minimum or maximum instant";
+        for src in [
+            "LocalDateTime.of(262142, 12, 31, 23, 0).atZone(ZoneId.of('-10:00'))",
+            "LocalDateTime.of(262142, 12, 31, 23, 0).atZone(ZoneId.of('America/New_York'))",
+            "LocalDateTime.of(-262143, 1, 1, 1, 0).atZone(ZoneId.of('+10:00'))",
+            "LocalDateTime.of(262142, 12, 31, 23, 0).toInstant(ZoneOffset.ofHours(-10))",
+            "LocalDateTime.of(262142, 12, 31, 23, 0).toInstant(ZoneOffset.UTC)",
+            "ZonedDateTime.parse('+262142-12-31T23:00:00-10:00')",
+            "ZonedDateTime.parse('+262142-12-31T23:00:00Z')",
+            "Instant.parse('+262142-12-30T00:00:00Z').plusSeconds(86400 * 3)",
+        ] {
+            assert_eq!(run(&format!("ctx.a = {src}.toString()")), EXCEEDS, "{src}");
+        }
+        // A little further in, the same calls work.
+        assert_eq!(
+            run(
+                "ctx.a = LocalDateTime.of(262142, 12, 1, 23, 0).atZone(ZoneId.of('-10:00')).toString()"
+            ),
+            r#""+262142-12-01T23:00-10:00""#
+        );
+        assert_eq!(
+            run(
+                "ctx.a = LocalDateTime.ofEpochSecond(Long.MAX_VALUE, 0, ZoneOffset.ofHours(1)).toString()"
+            ),
+            EXCEEDS
+        );
+    }
+
+    #[test]
+    fn duration_arithmetic_fails_as_java_does_past_a_long_of_seconds() {
+        const LONG: &str = "arithmetic_exception: long overflow";
+        assert_eq!(
+            run(
+                "ctx.a = Duration.ofSeconds(Long.MAX_VALUE).multipliedBy(Long.MAX_VALUE).toString()"
+            ),
+            "arithmetic_exception: Exceeds capacity of Duration: 85070591730234615847396907784232501249000000000"
+        );
+        assert_eq!(
+            run("ctx.a = Duration.ofSeconds(Long.MIN_VALUE).negated().toString()"),
+            "arithmetic_exception: Exceeds capacity of Duration: 9223372036854775808000000000"
+        );
+        assert_eq!(
+            run("ctx.a = Duration.ofSeconds(Long.MIN_VALUE).abs().toString()"),
+            "arithmetic_exception: Exceeds capacity of Duration: 9223372036854775808000000000"
+        );
+        assert_eq!(
+            run("ctx.a = Duration.ofSeconds(Long.MIN_VALUE).dividedBy(-1).toString()"),
+            "arithmetic_exception: Exceeds capacity of Duration: 9223372036854775808000000000"
+        );
+        assert_eq!(
+            run("ctx.a = Duration.ofSeconds(-3).multipliedBy(-2).toString()"),
+            r#""PT6S""#
+        );
+        assert_eq!(
+            run(
+                "def d = Duration.ofSeconds(Long.MAX_VALUE); for (int i = 0; i < 200; i++) { d = d.plus(d); } ctx.a = d.toString()"
+            ),
+            LONG
+        );
+        assert_eq!(
+            run("ctx.a = Duration.ofDays(Long.MAX_VALUE).toString()"),
+            LONG
+        );
+        assert_eq!(
+            run("ctx.a = Duration.of(Long.MAX_VALUE, ChronoUnit.DAYS).toString()"),
+            LONG
+        );
+        assert_eq!(
+            run("ctx.a = Duration.ofSeconds(Long.MAX_VALUE, Long.MAX_VALUE).toString()"),
+            LONG
+        );
+        assert_eq!(
+            run("ctx.a = Duration.ofSeconds(Long.MAX_VALUE, 999999999L).toString()"),
+            r#""PT2562047788015215H30M7.999999999S""#
+        );
+        assert_eq!(exact_product(-5, 3), "-15");
+        assert_eq!(exact_product(0, -3), "0");
+        assert_eq!(exact_product(1_000_000_000, 1), "1000000000");
+    }
+
+    #[test]
+    fn zone_offsets_of_hours_and_minutes_validate_as_java() {
+        for (src, want) in [
+            (
+                "ofHours(Integer.MAX_VALUE)",
+                "Zone offset hours not in valid range: value 2147483647 is not in the range -18 to 18",
+            ),
+            (
+                "ofHoursMinutes(2, -30)",
+                "Zone offset minutes and seconds must be positive because hours is positive",
+            ),
+            (
+                "ofHoursMinutes(-2, 30)",
+                "Zone offset minutes and seconds must be negative because hours is negative",
+            ),
+            (
+                "ofHoursMinutes(0, 60)",
+                "Zone offset minutes not in valid range: value 60 is not in the range -59 to 59",
+            ),
+            (
+                "ofHoursMinutes(18, 1)",
+                "Zone offset not in valid range: -18:00 to +18:00",
+            ),
+        ] {
+            assert_eq!(
+                run(&format!("ctx.a = ZoneOffset.{src}.toString()")),
+                format!("date_time_exception: {want}"),
+                "{src}"
+            );
+        }
+        assert_eq!(
+            run("ctx.a = ZoneOffset.ofHoursMinutes(-5, -30).toString()"),
+            r#""-05:30""#
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_in_patterns_and_dates_is_an_error_not_a_panic() {
+        assert_eq!(
+            run("ctx.a = DateTimeFormatter.ofPattern(\"'é\").toString()"),
+            "illegal_argument_exception: Invalid format: ['é]: Pattern ends with an incomplete string literal: 'é"
+        );
+        for text in [
+            "2021-01-01T00:00:00é",
+            "2021-01-01T00:00:00.é",
+            "2021-01-01T00:00:00+0é:00",
+            "2021-01-01T00:00:00Z[Éurope/Paris]",
+            "2é21-01-01T00:00:00Z",
+        ] {
+            let got = run(&format!("ctx.a = ZonedDateTime.parse('{text}').toString()"));
+            assert!(
+                got.starts_with(&format!(
+                    "date_time_parse_exception: Text '{text}' could not be parsed"
+                )),
+                "{text}: {got}"
+            );
+        }
     }
 }
