@@ -100,6 +100,7 @@ impl Template {
 fn parse(src: &str, pos: &mut usize, closing: Option<&str>) -> Result<Vec<Node>, String> {
     let mut nodes = Vec::new();
     loop {
+        // *pos is 0 or just past an ASCII "}}"/"}}}": a char boundary within src.
         let rest = &src[*pos..];
         let Some(open) = rest.find("{{") else {
             if let Some(name) = closing {
@@ -112,18 +113,22 @@ fn parse(src: &str, pos: &mut usize, closing: Option<&str>) -> Result<Vec<Node>,
             return Ok(nodes);
         };
         if open > 0 {
+            // open is where an ASCII "{{" starts: a char boundary.
             nodes.push(Node::Text(rest[..open].to_string()));
         }
         let tag_start = *pos + open;
+        // tag_start is at the "{{" found above: a char boundary.
         let triple = src[tag_start..].starts_with("{{{");
         let (inner_start, close_pat) = if triple {
             (tag_start + 3, "}}}")
         } else {
             (tag_start + 2, "}}")
         };
+        // inner_start is just past the ASCII "{{" or "{{{" (triple checked it is there).
         let Some(close_rel) = src[inner_start..].find(close_pat) else {
             return Err(format!("unclosed tag in template [{src}]"));
         };
+        // The end is where the ASCII close pattern starts: a char boundary.
         let inner = src[inner_start..inner_start + close_rel].trim();
         *pos = inner_start + close_rel + close_pat.len();
         if triple {
@@ -134,6 +139,7 @@ fn parse(src: &str, pos: &mut usize, closing: Option<&str>) -> Result<Vec<Node>,
             continue;
         }
         let (sigil, name) = match inner.chars().next() {
+            // The sigil is one ASCII byte, so 1 is a char boundary.
             Some(c @ ('#' | '^' | '/' | '&' | '!')) => (Some(c), inner[1..].trim()),
             _ => (None, inner),
         };
@@ -175,6 +181,7 @@ fn split_name(name: &str) -> Vec<String> {
 }
 
 fn lookup<'a>(path: &[String], doc: &'a IngestDocument, scopes: &[&'a Value]) -> Option<&'a Value> {
+    // path[0] is only read when path.len() == 1.
     if path.len() == 1 && path[0] == "." {
         return scopes.last().copied();
     }

@@ -434,6 +434,7 @@ fn java_fp_to_string(d: f64, sci: String, abs: f64) -> String {
                 out.extend(std::iter::repeat_n('0', int_len - digits.len()));
                 out.push_str(".0");
             } else {
+                // digits is ASCII and longer than int_len (the branch above took the rest).
                 out.push_str(&digits[..int_len]);
                 out.push('.');
                 out.push_str(&digits[int_len..]);
@@ -444,6 +445,7 @@ fn java_fp_to_string(d: f64, sci: String, abs: f64) -> String {
             out.push_str(&digits);
         }
     } else {
+        // A finite non-zero double's scientific form has at least one (ASCII) digit.
         out.push_str(&digits[..1]);
         out.push('.');
         if digits.len() > 1 {
@@ -489,6 +491,7 @@ pub(crate) fn next_escape(bytes: &[u8], mut from: usize) -> usize {
 static ESCAPE: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
+    // i < 0x20 < 256, in range of t (evaluated at compile time).
     while i < 0x20 {
         t[i] = true;
         i += 1;
@@ -524,6 +527,7 @@ pub fn write_json_string(s: &str, out: &mut String) {
                 // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
                 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9))
                 {
+                    // i is at an 0xE2 lead byte (a char boundary); bytes.get(i + 2) matched above.
                     out.push_str(&s[start..i]);
                     out.push_str(if bytes[i + 2] == 0xA8 {
                         "\\u2028"
@@ -539,6 +543,7 @@ pub fn write_json_string(s: &str, out: &mut String) {
             }
             _ => 'u',
         };
+        // start and i sit on ASCII bytes (escaped characters are ASCII), so char boundaries.
         if start < i {
             out.push_str(&s[start..i]);
         }
@@ -553,6 +558,7 @@ pub fn write_json_string(s: &str, out: &mut String) {
         i += 1;
         start = i;
     }
+    // start is 0 or just past an escaped character: a char boundary.
     out.push_str(&s[start..]);
     out.push('"');
 }
@@ -682,6 +688,7 @@ fn push_i64(out: &mut String, n: i64) {
     let mut u = n.unsigned_abs();
     loop {
         i -= 1;
+        // A u64 has at most 20 decimal digits, the size of buf, so i never underflows.
         buf[i] = b'0' + (u % 10) as u8;
         u /= 10;
         if u == 0 {
@@ -719,6 +726,7 @@ pub fn java_hash_map_order<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<usize
     }
     let mask = (capacity - 1) as u32;
     let mut order: Vec<usize> = (0..buckets.len()).collect();
+    // order holds the indices 0..buckets.len().
     order.sort_by_key(|&i| buckets[i] & mask);
     order
 }

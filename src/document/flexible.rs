@@ -105,6 +105,7 @@ fn resolve<'a>(root: Ctx<'a>, elements: &[Element], limit: usize, path: &str) ->
     let mut route = Vec::new();
     let mut i = 0;
     while i < limit {
+        // i < limit, and every caller passes limit = elements.len().
         let element = &elements[i];
         if is_null(ctx) {
             return Resolved::Error(cannot_resolve(path, &element.to_string(), None));
@@ -194,6 +195,7 @@ fn walk_to_container<'a>(
     let mut route = Vec::new();
     let mut i = 0;
     while i < last {
+        // i < last = containers.len().
         let element = &containers[i];
         if is_null(ctx) {
             return Err(other(cannot_resolve(path, &element.to_string(), None)));

@@ -187,7 +187,8 @@ impl IngestDocument {
                 None => root.get(part.as_str()),
                 Some(Value::Map(m)) => m.get(part.as_str()),
                 Some(Value::List(l)) => {
-                    let Ok(idx) = part.parse::<i64>() else {
+                    // Integer.parseInt: past int range is not an index, so the field is absent.
+                    let Ok(idx) = part.parse::<i32>() else {
                         return Ok(false);
                     };
                     if idx < 0 || idx as usize >= l.len() {
@@ -276,11 +277,13 @@ impl IngestDocument {
             };
             child_map(root, first)
         };
+        // parents.first() returned Some just above, so parents is not empty.
         for part in &parents[1..] {
             cur = match cur {
                 Value::Map(m) => child_map(m, part),
                 Value::List(l) => {
                     let idx = list_index(part, l.len(), original)?;
+                    // list_index checked idx < l.len().
                     &mut l[idx]
                 }
                 Value::Null => {
@@ -299,6 +302,7 @@ impl IngestDocument {
         match cur {
             Value::Map(m) => set_leaf_in_map(m, leaf, value, append, allow_duplicates),
             Value::List(l) => {
+                // list_index checked idx < l.len().
                 let idx = list_index(leaf, l.len(), original)?;
                 if append {
                     append_value(&mut l[idx], value, allow_duplicates);
@@ -331,36 +335,30 @@ impl IngestDocument {
             PathRoot::Ctx => &mut self.ctx,
             PathRoot::Ingest => &mut self.ingest,
         };
-        let mut cur: Option<&mut Value> = None;
-        let mut root_opt = Some(root);
-        for part in parents {
-            let next = match cur.take() {
-                None => {
-                    let r = root_opt.take().expect("root used once");
-                    r.get_mut(part.as_str())
-                        .ok_or_else(|| not_present(part, original))?
-                }
-                Some(v) => resolve_mut(v, part, path)?,
-            };
-            cur = Some(next);
+        let Some((first, rest)) = parents.split_first() else {
+            return root
+                .shift_remove(leaf.as_str())
+                .ok_or_else(|| not_present(leaf, original));
+        };
+        let mut cur = root
+            .get_mut(first.as_str())
+            .ok_or_else(|| not_present(first, original))?;
+        for part in rest {
+            cur = resolve_mut(cur, part, path)?;
         }
         match cur {
-            None => {
-                let r = root_opt.take().expect("root used once");
-                r.shift_remove(leaf.as_str())
-                    .ok_or_else(|| not_present(leaf, original))
-            }
-            Some(Value::Map(m)) => m
+            Value::Map(m) => m
                 .shift_remove(leaf.as_str())
                 .ok_or_else(|| not_present(leaf, original)),
-            Some(Value::List(l)) => {
+            Value::List(l) => {
+                // list_index checked idx < l.len().
                 let idx = list_index(leaf, l.len(), original)?;
                 Ok(l.remove(idx))
             }
-            Some(Value::Null) => Err(IngestError::illegal_argument(format!(
+            Value::Null => Err(IngestError::illegal_argument(format!(
                 "cannot remove [{leaf}] from null as part of path [{original}]"
             ))),
-            Some(other) => Err(IngestError::illegal_argument(format!(
+            other => Err(IngestError::illegal_argument(format!(
                 "cannot remove [{leaf}] from object of type [{}] as part of path [{original}]",
                 other.java_type()
             ))),
@@ -403,6 +401,7 @@ fn child_map<'m>(map: &'m mut Map, key: &str) -> &'m mut Value {
         Some(i) => i,
         None => map.insert_full(key.to_string(), Value::Null).0,
     };
+    // idx came from get_index_of or insert_full on this map just above.
     let v = &mut map[idx];
     if v.is_null() {
         *v = Value::Map(Map::default());
@@ -463,6 +462,7 @@ fn lookup<'v, 'p>(root: &'v Map, parts: &'p [String]) -> Result<&'v Value, Miss<
             Value::Map(m) => m
                 .get(part.as_str())
                 .ok_or(Miss::NotPresent(part.as_str()))?,
+            // index_in checked the index against l.len().
             Value::List(l) => &l[index_in(part, l.len())?],
             Value::Null => return Err(Miss::FromNull(part)),
             other => return Err(Miss::FromType(part, other.java_type())),
@@ -473,11 +473,12 @@ fn lookup<'v, 'p>(root: &'v Map, parts: &'p [String]) -> Result<&'v Value, Miss<
 
 /// A list index element: Java's `Integer.parseInt` of it, within the list's bounds.
 fn index_in(part: &str, len: usize) -> Result<usize, Miss<'_>> {
-    let idx: i64 = part.parse().map_err(|_| Miss::NotInteger(part))?;
-    if idx < 0 || idx as usize >= len {
-        return Err(Miss::OutOfBounds(idx, len));
+    // Integer.parseInt: a value past int range is "not an integer", not out of bounds.
+    let idx: i32 = part.parse().map_err(|_| Miss::NotInteger(part))?;
+    match usize::try_from(idx) {
+        Ok(i) if i < len => Ok(i),
+        _ => Err(Miss::OutOfBounds(i64::from(idx), len)),
     }
-    Ok(idx as usize)
 }
 
 fn not_present(key: &str, original: &str) -> IngestError {
@@ -499,6 +500,7 @@ fn resolve_mut<'a>(
         Value::Map(m) => m.get_mut(part).ok_or_else(|| path.not_present(part)),
         Value::List(l) => {
             let idx = list_index(part, l.len(), path.original())?;
+            // list_index checked idx < l.len().
             Ok(&mut l[idx])
         }
         Value::Null => Err(IngestError::illegal_argument(format!(
@@ -587,6 +589,33 @@ mod tests {
         assert_eq!(
             d.get(&p("n.x")).unwrap_err().reason,
             "cannot resolve [x] from null as part of path [n.x]"
+        );
+        // Past Java's int range the index is "not an integer" (Integer.parseInt fails).
+        assert_eq!(
+            d.get(&p("l.99999999999")).unwrap_err().reason,
+            "[99999999999] is not an integer, cannot be used as an index as part of path [l.99999999999]"
+        );
+        assert!(!d.has_field_strict(&p("l.99999999999")).unwrap());
+    }
+
+    #[test]
+    fn remove_walks_nested_paths_and_lists() {
+        let mut d = doc(r#"{"a":{"b":{"c":1}},"l":[1,{"x":2}],"top":3}"#);
+        assert_eq!(d.remove(&p("a.b.c")).unwrap(), Value::Int(1));
+        assert_eq!(d.remove(&p("l.1.x")).unwrap(), Value::Int(2));
+        assert_eq!(d.remove(&p("l.0")).unwrap(), Value::Int(1));
+        assert_eq!(d.remove(&p("top")).unwrap(), Value::Int(3));
+        assert_eq!(
+            d.remove(&p("a.z.c")).unwrap_err().reason,
+            "field [z] not present as part of path [a.z.c]"
+        );
+        assert_eq!(
+            d.remove(&p("l.3")).unwrap_err().reason,
+            "[3] is out of bounds for array with length [1] as part of path [l.3]"
+        );
+        assert_eq!(
+            d.remove(&p("missing")).unwrap_err().reason,
+            "field [missing] not present as part of path [missing]"
         );
     }
 

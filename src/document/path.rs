@@ -167,11 +167,14 @@ fn parse_flexible(original: &str, parts: &[String]) -> Result<Arc<[Element]>, In
         if open == 0 {
             return Err(invalid());
         }
+        // open is the byte offset of an ASCII '[', so a char boundary.
         out.push(Element::Field(part[..open].to_string()));
         loop {
+            // open is at an ASCII '[' (a char boundary) inside part.
             let Some(close) = part[open..].find(']').map(|c| c + open) else {
                 return Err(invalid());
             };
+            // '[' and ']' are one byte each and close > open: both ends are char boundaries.
             let raw = &part[open + 1..close];
             // Integer.parseInt: an optional sign, then digits, within int range.
             let index: i32 = raw.parse().map_err(|_| {
@@ -190,6 +193,7 @@ fn parse_flexible(original: &str, parts: &[String]) -> Result<Arc<[Element]>, In
             if close == part.len() - 1 {
                 break;
             }
+            // close is not the last byte (checked just above), so close + 1 is in range.
             if part.as_bytes()[close + 1] != b'[' {
                 return Err(invalid());
             }

@@ -119,6 +119,7 @@ impl<'r> Builder<'r> {
             if end + 1 != rest.len() {
                 return None;
             }
+            // end is the byte offset of an ASCII ']', so a char boundary.
             rest[..end].parse().ok()
         };
         if let Some(i) = parse_idx("processors[") {
@@ -146,15 +147,15 @@ impl<'r> Builder<'r> {
                 )),
             ));
         };
-        if m.len() != 1 {
+        let mut entries = m.iter();
+        let (Some((type_name, options)), None) = (entries.next(), entries.next()) else {
             return Err(self.place_error(
                 place,
                 ConfigError::general(
                     "processors list contains nested objects but should be a list of single-entry objects",
                 ),
             ));
-        }
-        let (type_name, options) = m.iter().next().expect("one entry");
+        };
         place.processor_type = type_name.clone();
         let options = match options {
             Value::Map(o) => o.clone(),
@@ -410,6 +411,7 @@ fn item_lines(text: &str, key: &str) -> Vec<Option<usize>> {
         if indent == 0 && !is_item && !trimmed.is_empty() && !trimmed.starts_with('#') {
             in_list = trimmed.starts_with(&header);
             item_indent = None;
+            // in_list means trimmed starts with header, so header.len() is a char boundary.
             if in_list && trimmed[header.len()..].trim_start().starts_with('[') {
                 in_list = false;
             }
@@ -515,8 +517,11 @@ pub fn expand_ingest_pipeline_refs(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains("IngestPipeline") {
         return std::borrow::Cow::Borrowed(text);
     }
-    let re = regex::Regex::new(r#"\{\{\s*IngestPipeline\s+"([^"]*)"\s*\}\}"#).expect("valid regex");
-    re.replace_all(text, "$1")
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        // A fixed pattern, covered by the tests: it compiles.
+        regex::Regex::new(r#"\{\{\s*IngestPipeline\s+"([^"]*)"\s*\}\}"#).expect("valid regex")
+    });
+    RE.replace_all(text, "$1")
 }
 
 /// Parses pipeline text (YAML or JSON) into a Value, with the file named in errors.

@@ -194,6 +194,7 @@ pub fn run_on_failure(
     env: &mut Env<'_>,
 ) -> Result<Flow, IngestError> {
     let ingest = &mut doc.ingest;
+    // FAILURE_KEYS is a fixed array of four: constant indices 0..=3 are checked at compile time.
     ingest.insert(
         FAILURE_KEYS[0].into(),
         Value::from(error.root_reason().to_string()),

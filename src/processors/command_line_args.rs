@@ -117,17 +117,20 @@ fn parse_bash(s: &[char]) -> Vec<String> {
     let mut a = Args::default();
     let mut i = 0;
     while i < s.len() {
+        // i < s.len() (loop condition).
         match s[i] {
             '\\' => {
                 // An unquoted backslash escapes the next char; a trailing one is dropped.
                 if i + 1 < s.len() {
                     i += 1;
+                    // i + 1 < s.len() was checked before the increment.
                     a.push(s[i]);
                 }
             }
             '\'' => {
                 a.in_arg = true;
                 i += 1;
+                // i < s.len() is tested first on each iteration.
                 while i < s.len() && s[i] != '\'' {
                     a.push(s[i]);
                     i += 1;
@@ -136,6 +139,7 @@ fn parse_bash(s: &[char]) -> Vec<String> {
             '"' => {
                 a.in_arg = true;
                 i += 1;
+                // i < s.len() is tested first on each iteration.
                 while i < s.len() && s[i] != '"' {
                     if s[i] == '\\'
                         && let Some(&next) = s.get(i + 1)
@@ -145,6 +149,7 @@ fn parse_bash(s: &[char]) -> Vec<String> {
                         i += 2;
                         continue;
                     }
+                    // i < s.len() (loop condition).
                     a.push(s[i]);
                     i += 1;
                 }
@@ -162,9 +167,11 @@ fn parse_cmd(s: &[char]) -> Vec<String> {
     let mut in_quotes = false;
     let mut i = 0;
     while i < s.len() {
+        // i < s.len() (loop condition).
         match s[i] {
             '\\' => {
                 let start = i;
+                // i < s.len() is tested first on each iteration.
                 while i < s.len() && s[i] == '\\' {
                     i += 1;
                 }
@@ -223,15 +230,18 @@ fn parse_powershell(s: &[char]) -> Vec<String> {
     let mut a = Args::default();
     let mut i = 0;
     while i < s.len() {
+        // i < s.len() (loop condition).
         match s[i] {
             '`' if i + 1 < s.len() => {
                 i += 1;
+                // i + 1 < s.len() is the arm's guard, checked before the increment.
                 a.push(powershell_escape(s[i]));
             }
             '\'' => {
                 a.in_arg = true;
                 i += 1;
                 while i < s.len() {
+                    // i < s.len() (loop condition).
                     if s[i] == '\'' {
                         if s.get(i + 1) == Some(&'\'') {
                             a.push('\'');
@@ -240,6 +250,7 @@ fn parse_powershell(s: &[char]) -> Vec<String> {
                             break;
                         }
                     } else {
+                        // i < s.len() (loop condition).
                         a.push(s[i]);
                         i += 1;
                     }
@@ -249,6 +260,7 @@ fn parse_powershell(s: &[char]) -> Vec<String> {
                 a.in_arg = true;
                 i += 1;
                 while i < s.len() {
+                    // i < s.len() (loop condition).
                     match s[i] {
                         '"' if s.get(i + 1) == Some(&'"') => {
                             a.push('"');
@@ -256,6 +268,7 @@ fn parse_powershell(s: &[char]) -> Vec<String> {
                         }
                         '"' => break,
                         '`' if i + 1 < s.len() => {
+                            // i + 1 < s.len() is the arm's guard.
                             a.push(powershell_escape(s[i + 1]));
                             i += 2;
                         }

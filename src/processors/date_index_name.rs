@@ -165,6 +165,7 @@ fn resolve_placeholder(body: &str, now_millis: i64) -> Result<String, String> {
     let (math, pattern, zone) = match body.find('{') {
         None => (body, "uuuu.MM.dd", Zone::UTC),
         Some(i) => {
+            // i is where an ASCII '{' starts in body: i + 1 and i are char boundaries.
             let spec = body[i + 1..]
                 .strip_suffix('}')
                 .ok_or("missing closing `}` for date math format")?;
@@ -196,6 +197,7 @@ fn apply_date_math(
     let chars: Vec<char> = ops.chars().collect();
     let mut i = 0;
     while i < chars.len() {
+        // i < chars.len() (loop condition).
         let op = chars[i];
         i += 1;
         let (round, sign) = match op {
@@ -211,6 +213,7 @@ fn apply_date_math(
                 i += 1;
             }
             if i > start {
+                // start < i <= chars.len().
                 let digits: String = chars[start..i].iter().collect();
                 num = digits
                     .parse()
@@ -234,7 +237,10 @@ fn apply_date_math(
                 'y' => midnight(date.with_ordinal(1).unwrap_or(date)),
                 'M' => midnight(date.with_day(1).unwrap_or(date)),
                 'w' => midnight(
-                    date - Duration::days(i64::from(date.weekday().num_days_from_monday())),
+                    date.checked_sub_signed(Duration::days(i64::from(
+                        date.weekday().num_days_from_monday(),
+                    )))
+                    .ok_or_else(|| "date out of range".to_string())?,
                 ),
                 'd' => midnight(date),
                 'h' | 'H' => local
@@ -253,31 +259,42 @@ fn apply_date_math(
             continue;
         }
         let n = sign * num;
-        let months = |m: i64| -> Result<chrono::NaiveDateTime, String> {
+        // Checked arithmetic throughout: an amount like `now+9999999999999d` (an index name is
+        // user input) must be an error, not an overflow panic.
+        let out_of_range = || "date out of range".to_string();
+        let months = |m: Option<i64>| -> Result<chrono::NaiveDateTime, String> {
+            let m = m.ok_or_else(out_of_range)?;
+            let count = u32::try_from(m.unsigned_abs()).map_err(|_| out_of_range())?;
             let shifted = if m >= 0 {
-                local.checked_add_months(Months::new(m as u32))
+                local.checked_add_months(Months::new(count))
             } else {
-                local.checked_sub_months(Months::new(m.unsigned_abs() as u32))
+                local.checked_sub_months(Months::new(count))
             };
-            shifted.ok_or_else(|| "date out of range".to_string())
+            shifted.ok_or_else(out_of_range)
+        };
+        let shift_local = |d: Option<Duration>| -> Result<crate::dates::ZonedDateTime, String> {
+            let l = d
+                .and_then(|d| local.checked_add_signed(d))
+                .ok_or_else(out_of_range)?;
+            Ok(from_local(l))
+        };
+        let shift_utc = |d: Option<Duration>| -> Result<crate::dates::ZonedDateTime, String> {
+            let utc = d
+                .and_then(|d| t.utc.checked_add_signed(d))
+                .ok_or_else(out_of_range)?;
+            Ok(crate::dates::ZonedDateTime {
+                utc,
+                zone: t.zone.clone(),
+            })
         };
         t = match unit {
-            'y' => from_local(months(n * 12)?),
-            'M' => from_local(months(n)?),
-            'w' => from_local(local + Duration::weeks(n)),
-            'd' => from_local(local + Duration::days(n)),
-            'h' | 'H' => crate::dates::ZonedDateTime {
-                utc: t.utc + Duration::hours(n),
-                zone: t.zone,
-            },
-            'm' => crate::dates::ZonedDateTime {
-                utc: t.utc + Duration::minutes(n),
-                zone: t.zone,
-            },
-            's' => crate::dates::ZonedDateTime {
-                utc: t.utc + Duration::seconds(n),
-                zone: t.zone,
-            },
+            'y' => from_local(months(n.checked_mul(12))?),
+            'M' => from_local(months(Some(n))?),
+            'w' => shift_local(Duration::try_weeks(n))?,
+            'd' => shift_local(Duration::try_days(n))?,
+            'h' | 'H' => shift_utc(Duration::try_hours(n))?,
+            'm' => shift_utc(Duration::try_minutes(n))?,
+            's' => shift_utc(Duration::try_seconds(n))?,
             _ => return Err(format!("unit [{unit}] not supported for date math [{ops}]")),
         };
     }
@@ -317,6 +334,18 @@ mod tests {
         }
         assert!(resolve_index_name("<a-{now/q}>", now).is_err());
         assert!(resolve_index_name("<a-{now>", now).is_err());
+        // Amounts past chrono's range are errors, not overflow panics.
+        for expr in [
+            "<a-{now+9999999999999d}>",
+            "<a-{now-9999999999999w}>",
+            "<a-{now+9223372036854775807y}>",
+            "<a-{now+99999999999M}>",
+            "<a-{now+9223372036854775807s}>",
+            "<a-{now+9223372036854775807h}>",
+        ] {
+            let err = resolve_index_name(expr, now).unwrap_err();
+            assert!(err.ends_with("]. date out of range"), "{expr}: {err}");
+        }
     }
 
     /// Runs the processor and returns the `_index` it set.

@@ -9,6 +9,7 @@ use fancy_regex::Regex;
 use std::sync::LazyLock;
 
 /// Text before the first `%{` (Java's `.` stops at line terminators).
+// Fixed patterns below, all exercised by this file's tests: they compile.
 static LEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([^\n\r\u{85}\u{2028}\u{2029}]*?)%\{").expect("valid regex"));
 /// One key and the delimiter after it (up to the next `%{`, or the rest).
@@ -144,6 +145,7 @@ impl DissectPattern {
         let leading = last_captures(&LEADING, pattern)
             .and_then(|c| c.get(1).map(|m| m.as_str().to_string()))
             .unwrap_or_default();
+        // leading is group 1 of a match anchored at 0: a prefix of pattern, ending on a char boundary.
         let rest = &pattern[leading.len()..];
         let mut pairs = Vec::new();
         for c in KEY_DELIMITER.captures_iter(rest) {
@@ -233,6 +235,7 @@ impl DissectPattern {
             let mut i = lead_len;
             let mut value_start = i;
             while i < bytes.len() {
+                // i < bytes.len() (loop condition); delimiter[0] only read when it is not empty.
                 if delimiter.is_empty() || bytes[i] != delimiter[0] {
                     i += 1;
                     continue;
@@ -318,6 +321,7 @@ impl Match {
                         self.references.len() - 1
                     }
                 };
+                // idx is a position found in, or just pushed onto, self.references.
                 if key.modifier == Modifier::FieldName {
                     self.references[idx].1 = Some(value);
                 } else {

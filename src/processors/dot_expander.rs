@@ -85,6 +85,7 @@ impl DotExpander {
         }
         // A prefix that holds a value (not an object) cannot become an object.
         for (i, _) in full.match_indices('.') {
+            // i is the offset of an ASCII '.' in full: a char boundary.
             let partial = &full[..i];
             let Ok(pp) = FieldPath::parse(partial) else {
                 break;

@@ -157,6 +157,7 @@ fn murmur3_x64_128(data: &[u8], seed: u64) -> (u64, u64) {
     for block in &mut chunks {
         let mut a = [0u8; 8];
         let mut b = [0u8; 8];
+        // chunks_exact(16) blocks are 16 bytes: two halves of 8.
         a.copy_from_slice(&block[..8]);
         b.copy_from_slice(&block[8..]);
         let k1 = u64::from_le_bytes(a)

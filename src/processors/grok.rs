@@ -52,6 +52,7 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 /// Elasticsearch's `combinePatterns`: alternatives, each tagged with its index when tracing.
 fn combine(patterns: &[String], trace_match: bool) -> String {
     if patterns.len() == 1 {
+        // patterns.len() == 1.
         return patterns[0].clone();
     }
     patterns

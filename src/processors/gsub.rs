@@ -43,8 +43,10 @@ fn translate(p: &str) -> String {
     let mut in_class = 0usize;
     let mut i = 0;
     while i < chars.len() {
+        // i < chars.len() (loop condition).
         let c = chars[i];
         if c == '\\' && i + 1 < chars.len() {
+            // i + 1 < chars.len() (checked on the line above).
             let n = chars[i + 1];
             let class = |inner: &str, neg: bool| {
                 if in_class > 0 {
@@ -55,8 +57,10 @@ fn translate(p: &str) -> String {
             };
             let rep = match n {
                 'Q' => {
+                    // i + 1 < chars.len(), so i + 2 <= chars.len().
                     let rest: String = chars[i + 2..].iter().collect();
                     let (lit, skip) = match rest.find("\\E") {
+                        // end is where an ASCII "\\E" starts: a char boundary.
                         Some(end) => (&rest[..end], end + 2),
                         None => (rest.as_str(), rest.len()),
                     };
@@ -72,6 +76,7 @@ fn translate(p: &str) -> String {
                 'W' if in_class == 0 => Some(class(WORD, true)),
                 'S' if in_class == 0 => Some(class(SPACE, true)),
                 'p' | 'P' if chars.get(i + 2) == Some(&'{') => {
+                    // chars[i + 2] exists (the guard), so i + 3 <= chars.len(); e < the slice's length.
                     let end = chars[i + 3..].iter().position(|&c| c == '}');
                     let name: Option<String> =
                         end.map(|e| chars[i + 3..i + 3 + e].iter().collect());
@@ -138,6 +143,7 @@ pub(crate) fn parse_replacement(r: &str, re: &Regex) -> Result<Vec<Piece>, (&'st
     let mut lit = String::new();
     let mut i = 0;
     while i < chars.len() {
+        // i < chars.len() (loop condition).
         match chars[i] {
             '\\' => {
                 let Some(n) = chars.get(i + 1) else {
@@ -154,6 +160,7 @@ pub(crate) fn parse_replacement(r: &str, re: &Regex) -> Result<Vec<Piece>, (&'st
                     out.push(Piece::Lit(std::mem::take(&mut lit)));
                 }
                 if n == '{' {
+                    // chars[i + 1] exists (n), so i + 2 <= chars.len(); end < the slice's length.
                     let end = chars[i + 2..].iter().position(|&c| c == '}');
                     let Some(end) = end else {
                         return Err(iae("named capturing group is missing trailing '}'"));
@@ -213,6 +220,7 @@ pub(crate) fn replace_all(
             .as_ref()
             .map_err(|(kind, msg)| IngestError::new(kind, msg.clone()))?;
         let Some(m) = caps.get(0) else { continue };
+        // last is 0 or a previous match end: regex offsets are char boundaries, last <= m.start().
         out.push_str(&text[last..m.start()]);
         for p in pieces {
             match p {
@@ -223,6 +231,7 @@ pub(crate) fn replace_all(
         }
         last = m.end();
     }
+    // last is 0 or a match end: a char boundary.
     out.push_str(&text[last..]);
     Ok(out)
 }

@@ -106,6 +106,7 @@ pub fn strip_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < s.len() {
+        // i < s.len() (loop condition).
         match s[i] {
             '&' => match reference(&s, i) {
                 Some((c, len)) => {
@@ -123,10 +124,12 @@ pub fn strip_html(text: &str) -> String {
                     i += len;
                 }
                 Some(Markup::Literal(len)) => {
+                    // markup returns lengths that end within s (at most n - i).
                     out.extend(&s[i..i + len]);
                     i += len;
                 }
                 Some(Markup::Cdata(start, end, len)) => {
+                    // Cdata bounds come from find over s: start <= end <= s.len().
                     out.extend(&s[start..end]);
                     i += len;
                 }
@@ -155,6 +158,7 @@ fn reference(s: &[char], i: usize) -> Option<(char, usize)> {
             j += 1;
         }
         let start = j;
+        // j < s.len() is tested first on each iteration.
         while j < s.len()
             && (if hex {
                 s[j].is_ascii_hexdigit()
@@ -164,6 +168,7 @@ fn reference(s: &[char], i: usize) -> Option<(char, usize)> {
         {
             j += 1;
         }
+        // start <= j <= s.len().
         let digits: String = s[start..j].iter().collect();
         let max_len = if hex { 6 } else { 7 };
         if digits.is_empty() || digits.len() > max_len {
@@ -177,11 +182,13 @@ fn reference(s: &[char], i: usize) -> Option<(char, usize)> {
     } else {
         // Longest entity name.
         let end = (j..s.len())
+            // k ranges over j..s.len().
             .take_while(|&k| s[k].is_ascii_alphanumeric())
             .last()?
             + 1;
         let (len, c) = (1..=end - j)
             .rev()
+            // j + l <= end <= s.len().
             .find_map(|l| entity(&s[j..j + l].iter().collect::<String>()).map(|c| (l, c)))?;
         j += len;
         c
@@ -209,6 +216,7 @@ fn is_space(c: char) -> bool {
 fn starts_with_ci(s: &[char], at: usize, word: &str) -> bool {
     let w: Vec<char> = word.chars().collect();
     s.len() >= at + w.len()
+        // s.len() >= at + w.len() is tested first.
         && s[at..at + w.len()]
             .iter()
             .zip(&w)
@@ -217,6 +225,7 @@ fn starts_with_ci(s: &[char], at: usize, word: &str) -> bool {
 
 fn find(s: &[char], from: usize, pat: &str) -> Option<usize> {
     let p: Vec<char> = pat.chars().collect();
+    // k < s.len(), so s[k..] is in range.
     (from..s.len()).find(|&k| s[k..].starts_with(&p))
 }
 
@@ -226,6 +235,7 @@ fn name_len(s: &[char], at: usize) -> usize {
         Some(&c) if c == ':' || c == '_' || c.is_alphabetic() => {}
         _ => return 0,
     }
+    // s.get(at) matched above, so at + 1 <= s.len().
     1 + s[at + 1..]
         .iter()
         .take_while(|&&c| c.is_alphanumeric() || matches!(c, '-' | '.' | ':' | '_'))
@@ -238,11 +248,13 @@ fn tag_tail(s: &[char], from: usize) -> Option<usize> {
     let mut k = from;
     let mut last_non_space: Option<char> = None;
     while k < s.len() {
+        // k < s.len() (loop condition).
         let c = s[k];
         match c {
             '>' => return Some(k + 1),
             '<' => return None,
             '"' | '\'' if last_non_space == Some('=') => {
+                // q ranges over k + 1..s.len().
                 if let Some(close) = (k + 1..s.len()).find(|&q| s[q] == c) {
                     k = close + 1;
                     last_non_space = Some(c);
@@ -271,6 +283,7 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
                     None => Markup::Replace("", n - i),
                 });
             }
+            // s.get(j) matched above, so j + 1 <= n.
             if s[j + 1..].starts_with(&['[', 'C', 'D', 'A', 'T', 'A', '[']) {
                 let body = j + 8;
                 // The body is kept as is; `<![CDATA[` and `]]>` are dropped.
@@ -279,6 +292,7 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
                     None => Markup::Cdata(body.min(n), n, n - i),
                 });
             }
+            // k ranges over j + 1..n.
             Some(match (j + 1..n).find(|&k| s[k] == '>') {
                 Some(e) => Markup::Replace("", e + 1 - i),
                 None => Markup::Literal(n - i),
@@ -286,6 +300,7 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
         }
         '/' => {
             let mut k = j + 1;
+            // k < n is tested first on each iteration.
             while k < n && is_space(s[k]) {
                 k += 1;
             }
@@ -293,6 +308,7 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
             if len == 0 {
                 return None;
             }
+            // name_len counts characters present from k: k + len <= n.
             let name: String = s[k..k + len]
                 .iter()
                 .collect::<String>()
@@ -301,6 +317,7 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
             if e == n {
                 return Some(Markup::Replace("", n - i));
             }
+            // e < n is tested first on each iteration.
             while e < n && is_space(s[e]) {
                 e += 1;
             }
@@ -315,7 +332,9 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
             Some(Markup::Replace(repl, e + 1 - i))
         }
         '?' => {
+            // k ranges over j + 1..n.
             let e = (j + 1..n).find(|&k| s[k] == '>')?;
+            // e > j + 1, so e - 1 is a valid index.
             if e > j + 1 && matches!(s[e - 1], '/' | '?') {
                 Some(Markup::Replace("", e + 1 - i))
             } else {
@@ -324,6 +343,7 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
         }
         _ => {
             let mut k = j;
+            // k < n is tested first on each iteration.
             while k < n && is_space(s[k]) {
                 k += 1;
             }
@@ -346,6 +366,7 @@ fn markup(s: &[char], i: usize) -> Option<Markup> {
             if len == 0 {
                 return None;
             }
+            // name_len counts characters present from k: k + len <= n.
             let name: String = s[k..k + len]
                 .iter()
                 .collect::<String>()
@@ -369,17 +390,21 @@ fn closing_tag(s: &[char], from: usize, name: &str) -> Option<usize> {
     let n = s.len();
     let mut k = from;
     while k < n {
+        // k < n (loop condition).
         if s[k..].starts_with(&['<', '!', '-', '-']) {
             k = find(s, k + 4, "-->")? + 3;
             continue;
         }
+        // k < n (loop condition); s.get guards k + 1.
         if s[k] == '<' && s.get(k + 1) == Some(&'/') {
             let mut m = k + 2;
+            // m < n is tested first on each iteration.
             while m < n && is_space(s[m]) {
                 m += 1;
             }
             if starts_with_ci(s, m, name) {
                 let mut e = m + name.len();
+                // e < n is tested first on each iteration.
                 while e < n && is_space(s[e]) {
                     e += 1;
                 }

@@ -174,7 +174,13 @@ struct Reader<'t> {
     allow_duplicates: bool,
     /// Entries of the objects being read, innermost last: a map is built once its size is known.
     pending: Vec<(String, Value)>,
+    /// Objects and arrays open around the current position.
+    depth: usize,
 }
+
+/// Jackson's `StreamReadConstraints.DEFAULT_MAX_DEPTH` (2.15+; Elasticsearch keeps the default).
+/// It also bounds this reader's recursion and the size of what it builds.
+const MAX_DEPTH: usize = 1000;
 
 /// Objects with more entries than this are gathered in a map as they are read (finding
 /// duplicate keys by hash rather than by a scan of the pending entries).
@@ -192,6 +198,7 @@ impl<'t> Reader<'t> {
             line_start: 0,
             allow_duplicates,
             pending: Vec::new(),
+            depth: 0,
         }
     }
 
@@ -238,6 +245,7 @@ impl<'t> Reader<'t> {
     fn peek(&self) -> Option<char> {
         match self.text.as_bytes().get(self.pos) {
             Some(&b) if b < 0x80 => Some(char::from(b)),
+            // pos only advances by whole characters (bump, ASCII steps), so it is a char boundary.
             Some(_) => self.text[self.pos..].chars().next(),
             None => None,
         }
@@ -303,18 +311,34 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// Reads an object or array whose opening character was just read, one level deeper.
+    fn nested(&mut self, object: bool) -> Result<Value, Fail> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            // StreamReadConstraints.validateNestingDepth: a StreamConstraintsException without
+            // a location, which Elasticsearch's JsonXContentParser turns into an
+            // XContentParseException.
+            return Err(IngestError::new(
+                "x_content_parse_exception",
+                format!(
+                    "Document nesting depth ({}) exceeds the maximum allowed ({MAX_DEPTH}, from `StreamReadConstraints.getMaxNestingDepth()`)",
+                    self.depth
+                ),
+            ));
+        }
+        let v = if object { self.object() } else { self.array() };
+        self.depth -= 1;
+        v
+    }
+
     fn value(&mut self, root: bool) -> Result<Value, Fail> {
         let Some(c) = self.peek() else {
             return Err(self.eof());
         };
         match c {
-            '{' => {
+            '{' | '[' => {
                 self.pos += 1;
-                self.object()
-            }
-            '[' => {
-                self.pos += 1;
-                self.array()
+                self.nested(c == '{')
             }
             '"' => {
                 self.pos += 1;
@@ -371,11 +395,13 @@ impl<'t> Reader<'t> {
                 Some(&c) if c == expected => {}
                 Some(_) => {
                     self.pos = start + i;
+                    // word is an ASCII keyword and i < word.len().
                     return Err(self.invalid_token(word[..i].to_string()));
                 }
                 None => {
                     // Jackson's `_matchToken` reports a cut-off keyword as an invalid token.
                     self.pos = start + i;
+                    // word is an ASCII keyword and i <= word.len().
                     return Err(self.invalid_token(word[..i].to_string()));
                 }
             }
@@ -475,6 +501,7 @@ impl<'t> Reader<'t> {
                 "Expected space separating root-level values",
             ));
         }
+        // start and pos bound ASCII number characters: char boundaries.
         let text = &self.text[start..self.pos];
         if is_float {
             Ok(Value::Double(text.parse::<f64>().unwrap_or(f64::NAN)))
@@ -514,6 +541,7 @@ impl<'t> Reader<'t> {
             let bytes = self.text.as_bytes();
             // (It also stops at 0xE2, a lead byte, whose character is pushed below.)
             let end = crate::value::next_escape(bytes, self.pos);
+            // next_escape stops at an ASCII byte, a 0xE2 lead byte or the end: a char boundary.
             out.push_str(&self.text[self.pos..end]);
             self.pos = end;
             let Some(c) = self.peek() else {
@@ -611,6 +639,7 @@ impl<'t> Reader<'t> {
             let key = self.string()?;
             let seen = match &big {
                 Some(m) => m.get_index_of(&key),
+                // base is the length pending had when this object began; pending only grows meanwhile.
                 None => self.pending[base..].iter().position(|(k, _)| *k == key),
             };
             if seen.is_some() && !self.allow_duplicates {
@@ -637,6 +666,7 @@ impl<'t> Reader<'t> {
                 (Some(m), _) => {
                     m.insert(key, v);
                 }
+                // i is a position found in pending[base..] just above.
                 (None, Some(i)) => self.pending[base + i].1 = v,
                 (None, None) => {
                     self.pending.push((key, v));
@@ -749,6 +779,37 @@ mod tests {
 
     fn parse(s: &str) -> Result<Value, String> {
         parse_value(&Value::from(s), false, true).map_err(|e| e.reason)
+    }
+
+    #[test]
+    fn nesting_deeper_than_jackson_allows_is_an_error() {
+        // A thousand levels need more than a debug test thread's stack: run on a stack the size
+        // pipette's own worker threads get.
+        let run = || {
+            let ok = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+            assert!(parse(&ok).is_ok());
+            let deep = format!("{}{}", "[".repeat(1001), "]".repeat(1001));
+            assert_eq!(
+                parse(&deep).unwrap_err(),
+                "Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)"
+            );
+            // Far deeper, unclosed input stops at the limit instead of building (and printing)
+            // an enormous nested value.
+            let err =
+                parse_value(&Value::from("{\"a\":".repeat(200_000)), false, true).unwrap_err();
+            assert_eq!(err.kind, "x_content_parse_exception");
+            assert!(
+                err.reason.starts_with("Document nesting depth (1001)"),
+                "{}",
+                err.reason
+            );
+        };
+        std::thread::Builder::new()
+            .stack_size(crate::harness::run::THREAD_STACK_SIZE)
+            .spawn(run)
+            .expect("spawn a test thread")
+            .join()
+            .expect("the checks pass");
     }
 
     #[test]

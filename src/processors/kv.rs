@@ -73,12 +73,14 @@ fn java_split<'t>(re: &Regex, input: &'t str, limit: usize) -> Result<Vec<&'t st
         if index == 0 && m.start() == 0 && m.end() == 0 {
             continue;
         }
+        // index is 0 or a previous match end; regex offsets are char boundaries.
         parts.push(&input[index..m.start()]);
         index = m.end();
     }
     if index == 0 && parts.is_empty() {
         return Ok(vec![input]);
     }
+    // index is 0 or a match end: a char boundary.
     parts.push(&input[index..]);
     if limit == 0 {
         while parts.last().is_some_and(|p| p.is_empty()) {
@@ -94,9 +96,11 @@ fn remove_all(re: &Regex, s: &str) -> Result<String, IngestError> {
     let mut last = 0;
     for m in re.find_iter(s) {
         let m = m.map_err(|e| IngestError::illegal_argument(e.to_string()))?;
+        // last is 0 or a previous match end; regex offsets are char boundaries.
         out.push_str(&s[last..m.start()]);
         last = m.end();
     }
+    // last is 0 or a match end: a char boundary.
     out.push_str(&s[last..]);
     Ok(out)
 }

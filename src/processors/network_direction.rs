@@ -197,7 +197,7 @@ impl IpBytes {
         if self.is_v4() {
             self.b(0) == 127
         } else {
-            self.0[..15].iter().all(|&b| b == 0) && self.b(15) == 1
+            self.0.get(..15).is_some_and(|s| s.iter().all(|&b| b == 0)) && self.b(15) == 1
         }
     }
 
@@ -244,6 +244,7 @@ pub(super) fn for_string(ip: &str) -> Result<IpBytes, IngestError> {
         IngestError::illegal_argument(format!("'{ip}' is not an IP string literal."))
     })?;
     // InetAddress.getByAddress turns IPv4-mapped IPv6 addresses into IPv4 ones.
+    // Only indexed when bytes.len() == 16 (the first test).
     if bytes.len() == 16 && bytes[..10].iter().all(|&b| b == 0) && bytes[10..12] == [0xff, 0xff] {
         return Ok(IpBytes(bytes[12..].to_vec()));
     }
@@ -275,15 +276,21 @@ fn ip_string_to_bytes(ip: &[u8]) -> Option<Vec<u8>> {
             _ => {}
         }
     }
+    // len is ip.len() or the offset of a '%' in ip.
     let ip = &ip[..len];
     match last_colon {
         Some(colon) if has_dot => {
+            // colon is the offset of a ':' in ip, so colon + 1 <= ip.len().
             let quad = text_to_v4(&ip[colon + 1..])?;
             let mut hex = ip[..colon + 1].to_vec();
             hex.extend(
                 format!(
                     "{:02x}{:02x}:{:02x}{:02x}",
-                    quad[0], quad[1], quad[2], quad[3]
+                    // text_to_v4 returns exactly four bytes.
+                    quad[0],
+                    quad[1],
+                    quad[2],
+                    quad[3]
                 )
                 .bytes(),
             );
@@ -331,6 +338,7 @@ fn text_to_v4(ip: &[u8]) -> Option<Vec<u8>> {
 
 fn text_to_v6(ip: &[u8]) -> Option<Vec<u8>> {
     let n = ip.len();
+    // The indices are read only when n >= 2 (the first test).
     if n < 2 || (ip[0] == b':' && ip[1] != b':') || (ip[n - 1] == b':' && ip[n - 2] != b':') {
         return None;
     }

@@ -121,6 +121,7 @@ fn merge_overlapping(mut reps: Vec<Replacement<'_>>) -> Vec<Replacement<'_>> {
     let mut current = 0;
     let mut next = 1;
     while current < reps.len() {
+        // current < reps.len() (loop condition); reps[next] only read when next < reps.len().
         let head = &reps[current];
         if next >= reps.len() || head.end < reps[next].start {
             result.push(head.clone());
@@ -128,12 +129,14 @@ fn merge_overlapping(mut reps: Vec<Replacement<'_>>) -> Vec<Replacement<'_>> {
             // As in Elasticsearch, the run continues while the LAST region's end reaches the next start.
             let mut previous_end;
             loop {
+                // next < reps.len(): checked before the loop and by its exit test.
                 previous_end = reps[next].end;
                 next += 1;
                 if !(next < reps.len() && previous_end >= reps[next].start) {
                     break;
                 }
             }
+            // next > current, so run is not empty; longest indexes into it.
             let run = &reps[current..next];
             let mut longest = 0;
             let mut end = run[0].end;

@@ -99,9 +99,11 @@ fn domain_info(domain: &str) -> Option<DomainInfo> {
     let subdomain = domain
         .rfind(&format!(".{root}"))
         .filter(|&i| i > 0)
+        // i is where an ASCII '.' starts in domain: a char boundary.
         .map(|i| domain[..i].to_string());
     Some(DomainInfo {
         domain: Some(domain.to_string()),
+        // dot + 1 < root.len() (checked above) and '.' is one byte.
         top_level_domain: Some(root[dot + 1..].to_string()),
         registered_domain: Some(root),
         subdomain,
@@ -181,6 +183,7 @@ impl SuffixList {
                     Section::Icann => result.map(str::to_string),
                 };
             }
+            // '.' is one byte, so i + 1 is a char boundary within segment.
             let next = segment.find('.').map(|i| &segment[i + 1..]);
             if let Some(next) = next
                 && let Some(kind) = self.rules.get(&format!("*.{}", idn_to_unicode(next)))
@@ -218,10 +221,14 @@ fn idn_to_unicode(name: &str) -> String {
 }
 
 fn label_to_unicode(label: &str) -> String {
-    let ace = label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--");
+    // get(..4), not [..4]: a non-ASCII label (`日本`) may have no char boundary at byte 4.
+    let ace = label
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("xn--"));
     if !label.is_ascii() || !ace {
         return label.to_string();
     }
+    // Here label is ASCII and at least 4 bytes long (ace).
     let Some(decoded) = punycode::decode(&label[4..]) else {
         return label.to_string();
     };
@@ -288,6 +295,7 @@ mod punycode {
         let mut output: Vec<char> = Vec::new();
         let mut pos = 0;
         if let Some(d) = delim.filter(|&d| d > 0) {
+            // d is a position in chars (rposition).
             for &c in &chars[..d] {
                 if !c.is_ascii() {
                     return None;
@@ -489,6 +497,9 @@ mod tests {
         assert_eq!(punycode::decode("bcher-kva").as_deref(), Some("bücher"));
         assert_eq!(idn_to_unicode("xn--bcher-kva.de"), "bücher.de");
         assert_eq!(idn_to_unicode("xn--zz!.de"), "xn--zz!.de");
+        // A non-ASCII label stays as it is, even when byte 4 falls inside a character.
+        assert_eq!(idn_to_unicode("日本.xn--p1ai"), "日本.рф");
+        assert_eq!(idn_to_unicode("😀.xn--p1ai"), "😀.рф");
     }
 
     #[test]

@@ -62,6 +62,7 @@ impl Processor for Remove {
             for k in keys {
                 let sub: Vec<&[String]> = parts
                     .iter()
+                    // The filter keeps paths with a first element, so [1..] is in range.
                     .filter(|p| p.first() == Some(&k))
                     .map(|p| &p[1..])
                     .collect();
@@ -91,6 +92,7 @@ fn keep_only(m: &mut Map, paths: &[&[String]]) {
     for k in keys {
         let sub: Vec<&[String]> = paths
             .iter()
+            // The filter keeps paths with a first element, so [1..] is in range.
             .filter(|p| p.first() == Some(&k))
             .map(|p| &p[1..])
             .collect();

@@ -78,8 +78,10 @@ impl ValueSource {
             if !text.starts_with("{{") || !text.ends_with("}}") || text.len() < 4 {
                 return Err(invalid());
             }
+            // text is at least 4 bytes, starting with ASCII "{{" and ending with ASCII "}}".
             let mut reference = &text[2..text.len() - 2];
             if reference.len() >= 2 && reference.starts_with('{') && reference.ends_with('}') {
+                // At least 2 bytes, starting with ASCII '{' and ending with ASCII '}'.
                 reference = &reference[1..reference.len() - 1];
             }
             if reference.contains('{') || reference.contains('}') {
@@ -223,6 +225,7 @@ impl Processor for Reroute {
             .find('-')
             .map(|i| first + 1 + i)
             .ok_or_else(naming)?;
+        // first < second are offsets of ASCII '-' in index: char boundaries.
         let kind = &index[..first];
         let dataset = first_resolved(dataset, doc, Part::Dataset)?
             .unwrap_or_else(|| index[first + 1..second].to_string());

@@ -114,7 +114,7 @@ fn java_sort(a: &mut [Value], descending: bool) -> Result<(), IngestError> {
         });
         return err.map_or(Ok(()), Err);
     }
-    // countRunAndMakeAscending
+    // countRunAndMakeAscending (n >= 2 here: shorter lists returned above; run_hi <= n below).
     let mut run_hi = 2;
     if cmp(&a[1], &a[0])? == Ordering::Less {
         while run_hi < n && cmp(&a[run_hi], &a[run_hi - 1])? == Ordering::Less {
@@ -137,6 +137,7 @@ fn java_sort(a: &mut [Value], descending: bool) -> Result<(), IngestError> {
                 left = mid + 1;
             }
         }
+        // left <= start < n (binary search between 0 and start).
         a[left..=start].rotate_right(1);
     }
     Ok(())

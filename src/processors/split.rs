@@ -43,12 +43,14 @@ fn java_split(re: &Regex, s: &str, keep_trailing: bool) -> Result<Vec<String>, I
         if last == 0 && m.start() == 0 && m.end() == 0 {
             continue;
         }
+        // last is 0 or a previous match end; regex offsets are char boundaries.
         parts.push(&s[last..m.start()]);
         last = m.end();
     }
     if parts.is_empty() {
         return Ok(vec![s.to_string()]);
     }
+    // last is 0 or a match end: a char boundary.
     parts.push(&s[last..]);
     if !keep_trailing {
         while parts.last().is_some_and(|p| p.is_empty()) {

@@ -137,6 +137,7 @@ impl Parts {
         }
         if let Some(path) = self.path {
             // The extension comes from the last path segment only, without its dot.
+            // slash and dot are offsets of ASCII '/' and '.': char boundaries.
             if let Some(slash) = path.rfind('/')
                 && let Some(dot) = path[slash..].rfind('.')
             {
@@ -176,6 +177,7 @@ const fn set_of(chars: &str) -> u128 {
     let mut m = 0u128;
     let mut i = 0;
     while i < b.len() {
+        // Evaluated at compile time over fixed ASCII sets (bytes < 128); i < b.len().
         m |= 1u128 << b[i];
         i += 1;
     }
@@ -325,6 +327,7 @@ impl UriParser {
     }
 
     fn sub(&self, start: usize, end: usize) -> String {
+        // Callers pass positions from the scanners over s: start <= end <= s.len().
         self.s[start..end].iter().collect()
     }
 
@@ -341,6 +344,7 @@ impl UriParser {
     fn scan_err(&self, start: usize, end: usize, err: &str, stop: &str) -> Option<usize> {
         let mut p = start;
         while p < end {
+            // p < end, and callers pass end <= s.len().
             let c = self.s[p];
             if err.contains(c) {
                 return None;
@@ -356,6 +360,7 @@ impl UriParser {
     /// Up to the first char of `stop`, or `end`.
     fn scan_stop(&self, start: usize, end: usize, stop: &str) -> usize {
         let mut p = start;
+        // p < end <= s.len() is tested first.
         while p < end && !stop.contains(self.s[p]) {
             p += 1;
         }
@@ -364,6 +369,7 @@ impl UriParser {
 
     fn scan_escape(&self, start: usize, n: usize, first: char) -> Res<usize> {
         if first == '%' {
+            // start + 3 <= n = s.len() is tested first.
             if start + 3 <= n && matches(self.s[start + 1], HEX) && matches(self.s[start + 2], HEX)
             {
                 return Ok(start + 3);
@@ -380,6 +386,7 @@ impl UriParser {
     fn scan(&self, start: usize, n: usize, mask: u128) -> Res<usize> {
         let mut p = start;
         while p < n {
+            // p < n, and callers pass n <= s.len().
             let c = self.s[p];
             if matches(c, mask) {
                 p += 1;
@@ -597,6 +604,7 @@ impl UriParser {
 
     fn parse_ipv4_address(&mut self, start: usize, n: usize) -> Option<usize> {
         let mut p = self.scan_ipv4(start, n, false).ok()??;
+        // p < n is tested first.
         if p > start && p < n && self.s[p] != ':' {
             return None;
         }
@@ -620,6 +628,7 @@ impl UriParser {
             p = q;
             let q = self.scan(p, n, ALPHANUM | DASH)?;
             if q > p {
+                // q > p >= 0, and q <= n.
                 if self.s[q - 1] == '-' {
                     return Err(Fail);
                 }
@@ -644,6 +653,7 @@ impl UriParser {
             return Err(Fail);
         };
         // The rightmost label of a qualified name starts with a letter.
+        // l is the start of a label that scan found non-empty, so l < n.
         if l > start && !matches(self.s[l], ALPHA) {
             return Err(Fail);
         }
@@ -755,13 +765,16 @@ fn is_valid_protocol(p: &str) -> bool {
 fn parse_url(spec: &str) -> Option<Parts> {
     let chars: Vec<char> = spec.chars().collect();
     let mut limit = chars.len();
+    // limit > 0 is tested first; limit <= chars.len().
     while limit > 0 && chars[limit - 1] <= ' ' {
         limit -= 1;
     }
     let mut start = 0;
+    // start < limit <= chars.len() is tested first.
     while start < limit && chars[start] <= ' ' {
         start += 1;
     }
+    // start <= limit <= chars.len().
     let region: String = chars[start..chars.len().min(start + 4)].iter().collect();
     if region.eq_ignore_ascii_case("url:") {
         start += 4;
@@ -770,7 +783,9 @@ fn parse_url(spec: &str) -> Option<Parts> {
     let mut protocol = None;
     if !a_ref {
         let mut i = start;
+        // i < limit <= chars.len() is tested first.
         while i < limit && chars[i] != '/' {
+            // i < limit <= chars.len() (loop condition); start <= i.
             if chars[i] == ':' {
                 let s: String = chars[start..i].iter().collect::<String>().to_lowercase();
                 if is_valid_protocol(&s) {
@@ -784,6 +799,7 @@ fn parse_url(spec: &str) -> Option<Parts> {
     }
     let protocol = protocol?;
     let mut fragment = None;
+    // start is clamped to chars.len().
     if let Some(i) = chars[start.min(chars.len())..]
         .iter()
         .position(|&c| c == '#')
@@ -792,6 +808,7 @@ fn parse_url(spec: &str) -> Option<Parts> {
         if i + 1 > limit {
             return None;
         }
+        // i + 1 <= limit (checked above) <= chars.len().
         fragment = Some(chars[i + 1..limit].iter().collect::<String>());
         limit = i;
     }
@@ -800,6 +817,7 @@ fn parse_url(spec: &str) -> Option<Parts> {
             generic_parse_url(&chars, start, limit)?
         }
         "mailto" => {
+            // start <= limit.max(start) <= chars.len() (start never passes the input's end).
             let file: String = chars[start..limit.max(start)].iter().collect();
             if file.chars().all(|c| c <= ' ') {
                 return None;
@@ -807,8 +825,10 @@ fn parse_url(spec: &str) -> Option<Parts> {
             file_parts(&file)
         }
         "jar" => {
+            // start <= limit.max(start) <= chars.len() (start never passes the input's end).
             let file: String = chars[start..limit.max(start)].iter().collect();
             let bang = file.find("!/")?;
+            // bang is the offset of an ASCII "!/": a char boundary.
             parse_url(&file[..bang])?;
             file_parts(&file)
         }
@@ -822,6 +842,7 @@ fn parse_url(spec: &str) -> Option<Parts> {
 /// `URL.set(protocol, "", -1, file, ref)`: the query is what follows the last `?`.
 fn file_parts(file: &str) -> Parts {
     let (path, query) = match file.rfind('?') {
+        // q is the offset of an ASCII '?': q and q + 1 are char boundaries.
         Some(q) => (&file[..q], Some(file[q + 1..].to_string())),
         None => (file, None),
     };
@@ -844,20 +865,24 @@ fn generic_parse_url(chars: &[char], mut start: usize, mut limit: usize) -> Opti
     {
         query_only = q == start;
         if q < limit {
+            // q < limit <= spec.len() (checked above).
             query = Some(spec[q + 1..limit].iter().collect::<String>());
             limit = q;
             spec = &spec[..q];
         }
     }
+    // Called with start <= end <= limit <= spec.len() below.
     let collect = |a: usize, b: usize| -> String { spec[a..b].iter().collect() };
     let mut host: Option<String> = None;
     let mut authority: Option<String> = None;
     let mut user_info = None;
     let mut port: i32 = -1;
     let mut path: Option<String> = None;
+    // Both tests check the bounds (start + 4, start + 2 <= limit) before indexing.
     let unc = start + 4 <= limit && spec[start..start + 4].iter().all(|&c| c == '/');
     if !unc && start + 2 <= limit && spec[start] == '/' && spec[start + 1] == '/' {
         start += 2;
+        // start + 2 <= limit before the step, so start <= spec.len().
         let i = match spec[start..].iter().position(|&c| c == '/') {
             Some(i) if start + i <= limit => start + i,
             _ => limit,
@@ -868,6 +893,7 @@ fn generic_parse_url(chars: &[char], mut start: usize, mut limit: usize) -> Opti
             if Some(at) != auth.rfind('@') {
                 h = None;
             } else {
+                // at is the offset of an ASCII '@': at and at + 1 are char boundaries.
                 user_info = Some(auth[..at].to_string());
                 h = Some(auth[at + 1..].to_string());
             }
@@ -875,6 +901,7 @@ fn generic_parse_url(chars: &[char], mut start: usize, mut limit: usize) -> Opti
         match h {
             Some(hs) if hs.starts_with('[') => {
                 let close = hs.find(']').filter(|&i| i > 2)?;
+                // hs starts with ASCII '[' and close (> 2) is the offset of an ASCII ']'.
                 if !is_ipv6_literal(&hs[1..close]) {
                     return None;
                 }
@@ -886,6 +913,7 @@ fn generic_parse_url(chars: &[char], mut start: usize, mut limit: usize) -> Opti
                         port = java_parse_int(digits)?;
                     }
                 }
+                // close is the offset of an ASCII ']': close + 1 is a char boundary.
                 host = Some(hs[..close + 1].to_string());
             }
             Some(hs) => {
@@ -893,6 +921,7 @@ fn generic_parse_url(chars: &[char], mut start: usize, mut limit: usize) -> Opti
                 match hs.find(':') {
                     Some(c) => {
                         if hs.len() > c + 1 {
+                            // c is the offset of an ASCII ':': c and c + 1 are char boundaries.
                             port = java_parse_int(&hs[c + 1..])?;
                         }
                         host = Some(hs[..c].to_string());
@@ -913,6 +942,7 @@ fn generic_parse_url(chars: &[char], mut start: usize, mut limit: usize) -> Opti
     }
     if start < limit {
         let spec_str = collect(start, limit);
+        // start < limit <= spec.len() (checked above).
         path = Some(if spec[start] == '/' || authority.is_none() {
             spec_str
         } else {

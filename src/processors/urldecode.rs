@@ -45,18 +45,21 @@ pub fn url_decode(s: &str) -> Result<String, IngestError> {
     let mut out: Vec<u16> = Vec::with_capacity(n);
     let mut i = 0;
     while i < n {
+        // i < n = units.len() (loop condition).
         let c = units[i];
         if c == u16::from(b'+') {
             out.push(u16::from(b' '));
             i += 1;
         } else if c == u16::from(b'%') {
             let mut bytes: Vec<u8> = Vec::new();
+            // i + 2 < n checked first, so units[i..i + 3] is in range.
             while i + 2 < n && units[i] == u16::from(b'%') {
                 let hex = String::from_utf16_lossy(&units[i + 1..i + 3]);
                 let v = parse_hex_java(&hex)?;
                 bytes.push(v);
                 i += 3;
             }
+            // i < n checked first.
             if i < n && units[i] == u16::from(b'%') {
                 return Err(IngestError::illegal_argument(
                     "URLDecoder: Incomplete trailing escape (%) pattern",
@@ -78,6 +81,7 @@ fn parse_hex_java(hex: &str) -> Result<u8, IngestError> {
             "URLDecoder: Illegal hex characters in escape (%) pattern - {detail}"
         ))
     };
+    // The sign is one ASCII byte, so 1 is a char boundary.
     let (neg, digits) = match hex.chars().next() {
         Some('-') => (true, &hex[1..]),
         Some('+') => (false, &hex[1..]),

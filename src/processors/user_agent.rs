@@ -175,6 +175,7 @@ impl SubPattern {
             Some(r) => Some(replace_name(r, &groups, count)),
             None => group(1),
         }?;
+        // k is one of the constant indices below, all within the fixed-size versions array.
         let version = |k: usize| match &self.versions[k] {
             Some(v) => Some(v.clone()),
             None => group(k + 2),
@@ -368,6 +369,7 @@ impl UaParser {
                 "agent_string_parsers" => 3,
                 _ => continue,
             };
+            // idx is one of the constants 0..=3 of the match above; types holds four lists.
             p.types[idx] = compile_list(&rules, "replacement", ["", "", "", ""])?;
         }
         Ok(p)
@@ -381,6 +383,7 @@ impl UaParser {
         os: Option<&Versioned>,
         device: Option<&Versioned>,
     ) -> String {
+        // types is a fixed array of four lists.
         if let Some(t) = first_match(&self.types[3], agent) {
             return t.name;
         }
