@@ -61,6 +61,24 @@ pub struct GeoIpCache {
     entries: Mutex<IndexMap<(String, IpAddr), Arc<GeoIpRecord>>>,
 }
 
+/// A borrowed [`GeoIpCache`] key: looks an entry up without allocating the database name.
+/// Hashes as the owned `(String, IpAddr)` key does (a tuple hashes its fields in order, a
+/// `String` as its `str`).
+struct KeyRef<'a>(&'a str, IpAddr);
+
+impl std::hash::Hash for KeyRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+        self.1.hash(state);
+    }
+}
+
+impl indexmap::Equivalent<(String, IpAddr)> for KeyRef<'_> {
+    fn equivalent(&self, key: &(String, IpAddr)) -> bool {
+        self.1 == key.1 && self.0 == key.0
+    }
+}
+
 /// Elasticsearch's default `ingest.geoip.cache_size`.
 pub const GEOIP_CACHE_SIZE: usize = 1000;
 
@@ -72,8 +90,7 @@ impl GeoIpCache {
         ip: IpAddr,
         lookup: impl FnOnce() -> Result<GeoIpRecord, E>,
     ) -> Result<Arc<GeoIpRecord>, E> {
-        let key = (database.to_string(), ip);
-        if let Some(r) = self.lock().get(&key) {
+        if let Some(r) = self.lock().get(&KeyRef(database, ip)) {
             return Ok(r.clone());
         }
         let record = Arc::new(lookup()?);
@@ -81,7 +98,7 @@ impl GeoIpCache {
         if entries.len() >= GEOIP_CACHE_SIZE {
             entries.shift_remove_index(0);
         }
-        entries.insert(key, record.clone());
+        entries.insert((database.to_string(), ip), record.clone());
         Ok(record)
     }
 
@@ -202,5 +219,12 @@ mod tests {
                 .is_err()
         );
         assert!(c.get_or_insert("other", last, || Err(())).is_err());
+        // Entries inserted under owned keys are found by borrowed ones.
+        let ip: IpAddr = "81.2.69.142".parse().unwrap();
+        let fresh = GeoIpCache::default();
+        fresh.get_or_insert("GeoLite2-City.mmdb", ip, rec).unwrap();
+        let db = String::from("GeoLite2-City.mmdb");
+        assert!(fresh.get_or_insert(&db, ip, || Err(())).is_ok());
+        assert_eq!(fresh.len(), 1);
     }
 }

@@ -218,47 +218,61 @@ pub fn run_event(
     if let Some(i) = index {
         doc.ctx.insert("_index".into(), Value::from(i));
     }
-    /// serde_json's nesting limit: deeper documents do not read back, and are kept as they are.
-    const JSON_DEPTH_LIMIT: usize = 128;
-    /// Whether containers nest `limit` deep or more.
-    fn too_deep(v: &Value, limit: usize) -> bool {
-        match v {
-            _ if limit == 0 => matches!(v, Value::List(_) | Value::Map(_)),
-            Value::List(l) => l.iter().any(|x| too_deep(x, limit - 1)),
-            Value::Map(m) => m.values().any(|x| too_deep(x, limit - 1)),
-            _ => false,
-        }
-    }
-    /// What writing a value as JSON and reading it back makes of it, done in place: Long →
-    /// Integer when it fits, Float and Double → the Double their printed text reads as,
-    /// NaN and infinities → their text.
-    fn as_read_back(v: &mut Value) {
-        match v {
-            Value::Long(l) => *v = Value::from_i64(*l),
-            Value::Float(f) if f.is_finite() => {
-                let text = crate::value::java_float_to_string(*f);
-                *v = Value::Double(text.parse().unwrap_or(f64::from(*f)));
-            }
-            Value::Double(d) if d.is_finite() => {
-                let text = crate::value::java_double_to_string(*d);
-                *v = Value::Double(text.parse().unwrap_or(*d));
-            }
-            Value::Float(_) | Value::Double(_) => *v = Value::String(v.to_java_string()),
-            Value::List(l) => l.iter_mut().for_each(as_read_back),
-            Value::Map(m) => m.values_mut().for_each(as_read_back),
-            Value::Null | Value::Bool(_) | Value::Int(_) | Value::String(_) => {}
-        }
-    }
     match set.run(entry, doc)? {
         None => Ok(Value::Null),
         Some(d) => {
             let mut v = Value::Map(d.into_source());
-            if !too_deep(&v, JSON_DEPTH_LIMIT - 1) {
-                as_read_back(&mut v);
-            }
+            as_read_back(&mut v);
             Ok(v)
         }
     }
+}
+
+/// serde_json's nesting limit: deeper documents do not read back, and are kept as they are.
+const JSON_DEPTH_LIMIT: usize = 128;
+
+/// What writing a value as JSON and reading it back makes of it, done in place: Long →
+/// Integer when it fits, Float → the Double its printed text reads as, NaN and infinities →
+/// their text. A finite Double prints its shortest round-trip digits, so it reads back as
+/// itself and is left alone. A value nesting containers [`JSON_DEPTH_LIMIT`] deep does not
+/// read back and is left as it is. One walk finds both the depth and the values to change.
+fn as_read_back(v: &mut Value) {
+    let mut changes = Vec::new();
+    if read_back_changes(v, JSON_DEPTH_LIMIT - 1, &mut changes) {
+        return;
+    }
+    for v in changes {
+        *v = match &*v {
+            Value::Long(l) => Value::from_i64(*l),
+            Value::Float(f) if f.is_finite() => {
+                let text = crate::value::java_float_to_string(*f);
+                Value::Double(text.parse().unwrap_or(f64::from(*f)))
+            }
+            other => Value::String(other.to_java_string()),
+        };
+    }
+}
+
+/// Collects into `out` the scalars under `v` that reading back changes; `true` (and stops)
+/// when containers nest `limit` deep or more below `v`.
+fn read_back_changes<'a>(v: &'a mut Value, limit: usize, out: &mut Vec<&'a mut Value>) -> bool {
+    let changes = match v {
+        Value::List(_) | Value::Map(_) if limit == 0 => return true,
+        Value::List(l) => {
+            return l.iter_mut().any(|x| read_back_changes(x, limit - 1, out));
+        }
+        Value::Map(m) => {
+            return m.values_mut().any(|x| read_back_changes(x, limit - 1, out));
+        }
+        Value::Long(l) => i32::try_from(*l).is_ok(),
+        Value::Float(_) => true,
+        Value::Double(d) => !d.is_finite(),
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::String(_) => false,
+    };
+    if changes {
+        out.push(v);
+    }
+    false
 }
 
 struct Loaded {
@@ -866,6 +880,80 @@ mod tests {
             normalise("bad: [a[0].contains(x)] and [b]", ""),
             "bad: […] and […]"
         );
+    }
+
+    #[test]
+    fn finite_doubles_read_back_as_themselves() {
+        let mut bits: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut samples = vec![
+            0.1,
+            -0.0,
+            1e-3,
+            9_999_999.0,
+            1e7,
+            5e-324,
+            f64::MAX,
+            1e23,
+            2.0e-3,
+        ];
+        for _ in 0..20_000 {
+            bits = bits
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            samples.push(f64::from_bits(bits));
+            samples.push((bits >> 11) as f64 / 1e6);
+        }
+        for d in samples.into_iter().filter(|d| d.is_finite()) {
+            let text = crate::value::java_double_to_string(d);
+            let back: f64 = text.parse().unwrap();
+            assert_eq!(back.to_bits(), d.to_bits(), "{d:e} printed as {text}");
+        }
+    }
+
+    #[test]
+    fn read_back_converts_scalars_unless_too_deep() {
+        let mut v = Value::List(vec![
+            Value::Long(7),
+            Value::Long(1 << 40),
+            Value::Float(0.1),
+            Value::Double(0.25),
+            Value::Double(f64::NAN),
+            Value::Float(f32::NEG_INFINITY),
+        ]);
+        as_read_back(&mut v);
+        assert_eq!(
+            v,
+            Value::List(vec![
+                Value::Int(7),
+                Value::Long(1 << 40),
+                Value::Double(0.1),
+                Value::Double(0.25),
+                Value::String("NaN".into()),
+                Value::String("-Infinity".into()),
+            ])
+        );
+        // Containers nested 128 deep: kept as they are; 127 deep: converted.
+        let nest = |depth: usize| {
+            let mut v = Value::List(vec![Value::Long(1)]);
+            for _ in 1..depth {
+                v = Value::List(vec![Value::Long(2), v]);
+            }
+            v
+        };
+        for (depth, converted) in [(127, true), (128, false)] {
+            let mut v = nest(depth);
+            as_read_back(&mut v);
+            let first = match &v {
+                Value::List(l) => l[0].clone(),
+                _ => unreachable!(),
+            };
+            let want = if converted {
+                Value::Int(2)
+            } else {
+                Value::Long(2)
+            };
+            assert_eq!(first, want, "depth {depth}");
+        }
     }
 
     #[test]

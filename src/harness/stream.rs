@@ -38,6 +38,19 @@ pub struct EventReader<R: BufRead> {
     line_no: usize,
     pending: VecDeque<Result<Map, String>>,
     done: bool,
+    /// The bytes of the line being read, reused from line to line.
+    buf: Vec<u8>,
+}
+
+/// Lines longer than this do not keep their buffer for the next line.
+const KEPT_BUFFER: usize = 1 << 20;
+
+/// Bytes as text, invalid UTF-8 sequences replaced by U+FFFD (validated once when valid).
+fn text_of(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 impl<R: BufRead> EventReader<R> {
@@ -49,22 +62,24 @@ impl<R: BufRead> EventReader<R> {
             line_no: 0,
             pending: VecDeque::new(),
             done: false,
+            buf: Vec::new(),
         }
     }
 
     fn read_line(&mut self) -> Option<Result<String, String>> {
-        let mut buf = Vec::new();
-        match self.reader.read_until(b'\n', &mut buf) {
+        if self.buf.capacity() > KEPT_BUFFER {
+            self.buf = Vec::new();
+        }
+        self.buf.clear();
+        match self.reader.read_until(b'\n', &mut self.buf) {
             Ok(0) => None,
             Ok(_) => {
                 self.line_no += 1;
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                    if buf.last() == Some(&b'\r') {
-                        buf.pop();
-                    }
+                let mut line = self.buf.as_slice();
+                if let Some(l) = line.strip_suffix(b"\n") {
+                    line = l.strip_suffix(b"\r").unwrap_or(l);
                 }
-                Some(Ok(String::from_utf8_lossy(&buf).into_owned()))
+                Some(Ok(text_of(line)))
             }
             Err(e) => Some(Err(format!("read error: {e}"))),
         }
@@ -89,7 +104,11 @@ impl<R: BufRead> EventReader<R> {
             self.pending.push_back(Err(format!("read error: {e}")));
             return;
         }
-        text.push_str(&String::from_utf8_lossy(&rest));
+        match String::from_utf8(rest) {
+            Ok(rest) if text.is_empty() => text = rest,
+            Ok(rest) => text.push_str(&rest),
+            Err(e) => text.push_str(&String::from_utf8_lossy(e.as_bytes())),
+        }
         match Value::from_json_str(&text) {
             Ok(v) => self.pending.extend(document_events(v)),
             Err(doc_err) => {
@@ -273,5 +292,26 @@ mod tests {
             [r#"{"a":1}"#]
         );
         assert!(read("", InputKind::Auto).is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let read_bytes = |bytes: &[u8], kind| -> Vec<String> {
+            EventReader::new(bytes, kind)
+                .map(|r| Value::Map(r.unwrap()).to_json())
+                .collect()
+        };
+        assert_eq!(
+            read_bytes(b"caf\xc3\xa9\r\nb\xffc\n\xe2\x82", InputKind::Lines),
+            [
+                "{\"message\":\"caf\u{e9}\"}",
+                "{\"message\":\"b\u{FFFD}c\"}",
+                "{\"message\":\"\u{FFFD}\"}",
+            ]
+        );
+        assert_eq!(
+            read_bytes(b"{\"a\":\"\xff\"}", InputKind::Json),
+            ["{\"a\":\"\u{FFFD}\"}"]
+        );
     }
 }
