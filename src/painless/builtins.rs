@@ -190,7 +190,12 @@ pub fn is_instance(v: &V<'_>, c: &str) -> bool {
     if v.is_null() {
         return false;
     }
-    if let Some(b) = super::time::is_instance(v, c) {
+    // Only a java.time object can be an instance of a java.time class (or be Comparable
+    // differently): others skip that list.
+    if let V::Obj(o) = v
+        && let Obj::Time(_) = &**o
+        && let Some(b) = super::time::is_instance(v, c)
+    {
         return b;
     }
     let obj = |f: fn(&Obj<'_>) -> bool| matches!(v, V::Obj(o) if f(o));
@@ -1547,7 +1552,15 @@ pub fn call_method<'a>(
         }
         V::Char(c) => match (name, argc) {
             ("charValue", 0) => Ok(recv.clone()),
-            ("compareTo", 1) => Ok(V::Int(*c as i32 - char_of(&args[0])? as i32)),
+            // `Character.compareTo(Character)`: another char, never an int code point.
+            ("compareTo", 1) => match &args[0] {
+                V::Char(o) => Ok(V::Int(*c as i32 - *o as i32)),
+                V::Null => Err(Exc::npe("Cannot unbox null value to char")),
+                other => Err(Exc::cce(format!(
+                    "Cannot cast {} to java.lang.Character",
+                    other.class_name()
+                ))),
+            },
             _ => Err(no_method(&recv, name, argc)),
         },
         V::Bool(b) => match (name, argc) {
@@ -1878,6 +1891,12 @@ fn call_pred<'a>(it: &mut Interp<'a>, f: &V<'a>, args: Vec<V<'a>>) -> Res<bool> 
     truthy(&r)
 }
 
+/// A one-argument predicate call.
+fn call_pred1<'a>(it: &mut Interp<'a>, f: &V<'a>, arg: V<'a>) -> Res<bool> {
+    let r = it.call_value1(f, arg)?;
+    truthy(&r)
+}
+
 fn collection_method<'a>(
     it: &mut Interp<'a>,
     recv: &V<'a>,
@@ -1896,10 +1915,12 @@ fn collection_method<'a>(
             return Ok(V::Bool(coll_len(recv) == 0));
         }
         ("contains", 1) if !matches!(recv, V::Array(_)) => {
-            if let V::Set(s) = recv {
-                return Ok(V::Bool(s.borrow().contains(&K(a0))));
-            }
-            return Ok(V::Bool(recv.items().iter().any(|v| java_equals(v, &a0))));
+            return Ok(V::Bool(match recv {
+                V::Set(s) => s.borrow().contains(&K(a0)),
+                V::List(l) => l.borrow().iter().any(|v| java_equals(v, &a0)),
+                V::DocList(l) => l.iter().any(|x| super::value::doc_java_equals(x, &a0)),
+                _ => recv.items().iter().any(|v| java_equals(v, &a0)),
+            }));
         }
         ("containsAll", 1) => {
             let items = recv.items();
@@ -1940,7 +1961,7 @@ fn collection_method<'a>(
         }
         ("forEach", 1) | ("each", 1) => {
             for v in recv.items() {
-                it.call_value(&a0, vec![v])?;
+                it.call_value1(&a0, v)?;
             }
             return Ok(if name == "each" {
                 recv.clone()
@@ -1966,13 +1987,13 @@ fn collection_method<'a>(
         ("collect", 1) => {
             let mut out = Vec::new();
             for v in recv.items() {
-                out.push(it.call_value(&a0, vec![v])?);
+                out.push(it.call_value1(&a0, v)?);
             }
             return Ok(V::new_list(out));
         }
         ("find", 1) => {
             for v in recv.items() {
-                if call_pred(it, &a0, vec![v.clone()])? {
+                if call_pred1(it, &a0, v.clone())? {
                     return Ok(v);
                 }
             }
@@ -1981,7 +2002,7 @@ fn collection_method<'a>(
         ("findAll", 1) => {
             let mut out = Vec::new();
             for v in recv.items() {
-                if call_pred(it, &a0, vec![v.clone()])? {
+                if call_pred1(it, &a0, v.clone())? {
                     out.push(v);
                 }
             }
@@ -1990,7 +2011,7 @@ fn collection_method<'a>(
         ("any", 1) | ("every", 1) => {
             let any = name == "any";
             for v in recv.items() {
-                if call_pred(it, &a0, vec![v])? == any {
+                if call_pred1(it, &a0, v)? == any {
                     return Ok(V::Bool(any));
                 }
             }
@@ -2030,11 +2051,25 @@ fn collection_method<'a>(
         let mut doomed = Vec::new();
         match (name, argc) {
             ("removeIf", 1) => {
+                let mut flags = Vec::with_capacity(snapshot.len());
                 for (k, v) in &snapshot {
-                    if call_pred(it, &a0, vec![elem(k, v)])? {
-                        doomed.push(k.clone());
+                    flags.push(call_pred1(it, &a0, elem(k, v))?);
+                }
+                if !flags.contains(&true) {
+                    return Ok(V::Bool(false));
+                }
+                // Unless the predicate changed the map's keys, the doomed entries go in one pass.
+                let mut mb = m.borrow_mut();
+                if mb.len() == snapshot.len() && mb.keys().zip(&snapshot).all(|(a, (b, _))| a == b)
+                {
+                    let mut doomed = flags.iter();
+                    mb.retain(|_, _| doomed.next() != Some(&true));
+                } else {
+                    for ((k, _), _) in snapshot.iter().zip(&flags).filter(|(_, f)| **f) {
+                        mb.shift_remove(k);
                     }
                 }
+                return Ok(V::Bool(true));
             }
             ("remove", 1) => {
                 if let Some((k, _)) = snapshot.iter().find(|(k, v)| java_equals(&elem(k, v), &a0)) {
@@ -2147,17 +2182,17 @@ fn collection_method<'a>(
                 Ok(V::Null)
             }
             ("removeIf", 1) => {
-                let items = l.borrow().clone();
-                let mut keep = Vec::with_capacity(items.len());
-                let mut changed = false;
-                for v in items {
-                    if call_pred(it, &a0, vec![v.clone()])? {
-                        changed = true;
-                    } else {
-                        keep.push(v);
-                    }
+                let mut items = l.borrow().clone();
+                let mut flags = Vec::with_capacity(items.len());
+                for v in &items {
+                    flags.push(call_pred1(it, &a0, v.clone())?);
                 }
-                *l.borrow_mut() = keep;
+                let changed = flags.contains(&true);
+                // The list becomes the snapshot's kept items (as before any change the predicate
+                // made to it).
+                let mut doomed = flags.iter();
+                items.retain(|_| doomed.next() != Some(&true));
+                *l.borrow_mut() = items;
                 Ok(V::Bool(changed))
             }
             ("removeAll", 1) | ("retainAll", 1) => {
@@ -2178,7 +2213,7 @@ fn collection_method<'a>(
                 let items = l.borrow().clone();
                 let mut out = Vec::with_capacity(items.len());
                 for v in items {
-                    out.push(it.call_value(&a0, vec![v])?);
+                    out.push(it.call_value1(&a0, v)?);
                 }
                 *l.borrow_mut() = out;
                 Ok(V::Null)
@@ -2212,7 +2247,7 @@ fn collection_method<'a>(
                 let mut keep = IndexSet::default();
                 let mut changed = false;
                 for v in items {
-                    if call_pred(it, &a0, vec![v.clone()])? {
+                    if call_pred1(it, &a0, v.clone())? {
                         changed = true;
                     } else {
                         keep.insert(K(v));
@@ -2870,7 +2905,7 @@ fn stream_method<'a>(
         ("filter", 1) => {
             let mut out = Vec::new();
             for v in items {
-                if call_pred(it, &a0, vec![v.clone()])? {
+                if call_pred1(it, &a0, v.clone())? {
                     out.push(v.clone());
                 }
             }
@@ -2879,14 +2914,14 @@ fn stream_method<'a>(
         ("map", 1) => {
             let mut out = Vec::new();
             for v in items {
-                out.push(it.call_value(&a0, vec![v.clone()])?);
+                out.push(it.call_value1(&a0, v.clone())?);
             }
             stream(out)
         }
         ("flatMap", 1) => {
             let mut out = Vec::new();
             for v in items {
-                let s = it.call_value(&a0, vec![v.clone()])?;
+                let s = it.call_value1(&a0, v.clone())?;
                 let more = it.iterate(&s)?;
                 budget::growth(out.len().saturating_add(more.len()), more.len())?;
                 out.extend(more);
@@ -2918,7 +2953,7 @@ fn stream_method<'a>(
             let mut any = false;
             let mut all = true;
             for v in items {
-                if call_pred(it, &a0, vec![v.clone()])? {
+                if call_pred1(it, &a0, v.clone())? {
                     any = true;
                 } else {
                     all = false;
@@ -2932,7 +2967,7 @@ fn stream_method<'a>(
         }
         ("forEach", 1) => {
             for v in items {
-                it.call_value(&a0, vec![v.clone()])?;
+                it.call_value1(&a0, v.clone())?;
             }
             V::Null
         }

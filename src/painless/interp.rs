@@ -74,6 +74,26 @@ impl Exc {
     }
 }
 
+/// A value read in place from a condition's document (see `Interp::peek`).
+enum Peek<'a> {
+    /// null (or absent).
+    Null,
+    /// A map.
+    Map(&'a crate::value::Map),
+    /// Any other value.
+    Value(&'a crate::value::Value),
+}
+
+impl<'a> Peek<'a> {
+    fn into_value(self) -> V<'a> {
+        match self {
+            Peek::Null => V::Null,
+            Peek::Map(m) => V::DocMap(m),
+            Peek::Value(v) => from_doc(v),
+        }
+    }
+}
+
 /// Result of running code.
 pub type Res<T> = Result<T, Exc>;
 
@@ -94,7 +114,7 @@ static DEF: Ty = Ty::Def;
 /// The interpreter state for one execution.
 pub struct Interp<'a> {
     functions: &'a [std::sync::Arc<Function>],
-    vars: Vec<(&'a str, &'a Ty, V<'a>)>,
+    vars: Vec<Var<'a>>,
     /// Where the running function's (or lambda's) variables start: those below are hidden.
     frame: usize,
     loops: u32,
@@ -123,6 +143,8 @@ fn cannot_access(name: &str) -> Exc {
 }
 
 thread_local! {
+    /// An empty string value, standing for any string where only its class matters.
+    static EMPTY_STR: Rc<str> = Rc::from("");
     /// Set while a script runs over borrowed views of some ctx keys (see `Script::execute`).
     static BORROWED_RUN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Set when such a run tried to change a borrowed view: the run must start over.
@@ -159,6 +181,9 @@ pub fn read_only() -> Exc {
         "Mutating ingest documents in conditionals is not supported",
     )
 }
+
+/// A variable: name, declared type, value.
+type Var<'a> = (&'a str, &'a Ty, V<'a>);
 
 impl<'a> Interp<'a> {
     /// A fresh interpreter over the program's functions.
@@ -198,6 +223,8 @@ impl<'a> Interp<'a> {
         self.vars.push((name, &DEF, v));
     }
 
+    /// The index of the visible variable `name`: always within `self.vars` (callers index
+    /// the stack with it right away, before anything is pushed or popped).
     fn lookup(&self, name: &str) -> Option<usize> {
         self.vars[self.frame..]
             .iter()
@@ -470,7 +497,28 @@ impl<'a> Interp<'a> {
         })
     }
 
+    /// Evaluates a boolean condition; the boolean operators, `==`, `!=` and `instanceof` are
+    /// decided without making their result a value.
     fn cond(&mut self, e: &'a Expr) -> Res<bool> {
+        let fast = match &e.kind {
+            ExprKind::And(l, r) => Some(match self.cond(l) {
+                Ok(true) => self.cond(r),
+                other => other,
+            }),
+            ExprKind::Or(l, r) => Some(match self.cond(l) {
+                Ok(false) => self.cond(r),
+                other => other,
+            }),
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
+                Some(self.equals_expr(l, r).map(|eq| eq == (*op == BinOp::Eq)))
+            }
+            ExprKind::InstanceOf(x, t) => Some(self.instance_of_expr(x, t)),
+            _ => None,
+        };
+        if let Some(r) = fast {
+            // As `eval` positions the errors of the expression it evaluates.
+            return r.map_err(|x| x.at(e.pos));
+        }
         match self.eval(e)? {
             V::Bool(b) => Ok(b),
             other => {
@@ -545,7 +593,7 @@ impl<'a> Interp<'a> {
                 name,
                 null_safe,
             } => {
-                let o = self.eval(obj)?;
+                let o = self.eval_object(obj)?;
                 if o.is_null() && *null_safe {
                     return Ok(V::Null);
                 }
@@ -594,41 +642,13 @@ impl<'a> Interp<'a> {
                 let v = self.eval(x)?;
                 unary(*op, v)?
             }
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
+                V::Bool(self.equals_expr(l, r)? == (*op == BinOp::Eq))
+            }
             ExprKind::Binary(op, l, r) => {
-                // `a.b == null` on a document map: tested without copying the field's value.
-                if let (BinOp::Eq | BinOp::Ne, ExprKind::Null) = (op, &r.kind)
-                    && let ExprKind::Field {
-                        obj,
-                        name,
-                        null_safe,
-                    } = &l.kind
-                {
-                    let null = self
-                        .field_is_null(obj, name, *null_safe)
-                        .map_err(|x| x.at(l.pos))?;
-                    return Ok(V::Bool(null == (*op == BinOp::Eq)));
-                }
                 let a = self.eval(l)?;
-                // `x == 'literal'` and `x == null`: decided without making the literal a value.
-                // Only a string equals a string and only null equals null, whatever `x` is
-                // (def_equals, java_equals and wrapper_equals all agree on that).
-                if let BinOp::Eq | BinOp::Ne = op {
-                    let eq = match (&a, &r.kind) {
-                        (V::Str(x), ExprKind::Str(lit)) => Some(**x == **lit),
-                        (_, ExprKind::Str(_)) => Some(false),
-                        (_, ExprKind::Null) => Some(a.is_null()),
-                        _ => None,
-                    };
-                    if let Some(eq) = eq {
-                        return Ok(V::Bool(eq == (*op == BinOp::Eq)));
-                    }
-                }
                 let b = self.eval(r)?;
-                match (op, self.wrapper_equals(&a, &b)) {
-                    (BinOp::Eq, Some(eq)) => V::Bool(eq),
-                    (BinOp::Ne, Some(eq)) => V::Bool(!eq),
-                    _ => binary(*op, a, b)?,
-                }
+                binary(*op, a, b)?
             }
             ExprKind::And(l, r) => V::Bool(self.cond(l)? && self.cond(r)?),
             ExprKind::Or(l, r) => V::Bool(self.cond(l)? || self.cond(r)?),
@@ -643,10 +663,7 @@ impl<'a> Interp<'a> {
                 let v = self.eval(a)?;
                 if v.is_null() { self.eval(b)? } else { v }
             }
-            ExprKind::InstanceOf(x, t) => {
-                let v = self.eval(x)?;
-                V::Bool(instance_of(&v, t))
-            }
+            ExprKind::InstanceOf(x, t) => V::Bool(self.instance_of_expr(x, t)?),
             ExprKind::Cast(t, x) => {
                 let v = self.eval(x)?;
                 convert(v, t, true)?
@@ -671,9 +688,52 @@ impl<'a> Interp<'a> {
         })
     }
 
+    /// Evaluates the receiver of a field access: a chain of fields over a condition's document
+    /// is read in place.
+    fn eval_object(&mut self, obj: &'a Expr) -> Res<V<'a>> {
+        match self.peek(obj) {
+            Some(p) => Ok(p.into_value()),
+            None => self.eval(obj),
+        }
+    }
+
+    /// `ctx.a.b?.c` read straight from a condition's document, when every step is a document
+    /// map (or null behind `?.`); None when the general evaluation must decide (other values,
+    /// errors, `empty`). Reading has no effects, so the general evaluation may follow.
+    fn peek(&self, e: &'a Expr) -> Option<Peek<'a>> {
+        if !matches!(self.ctx, V::DocMap(_)) {
+            return None;
+        }
+        self.peek_in(e)
+    }
+
+    fn peek_in(&self, e: &'a Expr) -> Option<Peek<'a>> {
+        match &e.kind {
+            ExprKind::Var(name) => match &self.vars.get(self.lookup(name)?)?.2 {
+                V::DocMap(m) => Some(Peek::Map(m)),
+                _ => None,
+            },
+            ExprKind::Field {
+                obj,
+                name,
+                null_safe,
+            } => match self.peek_in(obj)? {
+                // `map.empty` is `isEmpty()`.
+                Peek::Map(m) if name != "empty" => Some(match m.get(name.as_str()) {
+                    Some(crate::value::Value::Map(c)) => Peek::Map(c),
+                    Some(crate::value::Value::Null) | None => Peek::Null,
+                    Some(v) => Peek::Value(v),
+                }),
+                Peek::Null if *null_safe => Some(Peek::Null),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether `obj.name` (`obj?.name`) is null; a document map's field is looked at in place.
     fn field_is_null(&mut self, obj: &'a Expr, name: &str, null_safe: bool) -> Res<bool> {
-        let o = self.eval(obj)?;
+        let o = self.eval_object(obj)?;
         if o.is_null() && null_safe {
             return Ok(true);
         }
@@ -683,6 +743,102 @@ impl<'a> Interp<'a> {
                 .get(name)
                 .is_none_or(|v| matches!(v, crate::value::Value::Null))),
             _ => Ok(get_field(&o, name)?.is_null()),
+        }
+    }
+
+    /// `x instanceof t`; a document map's string field `a.b` is not copied.
+    fn instance_of_expr(&mut self, x: &'a Expr, t: &Ty) -> Res<bool> {
+        if let ExprKind::Field {
+            obj,
+            name,
+            null_safe,
+        } = &x.kind
+        {
+            return self
+                .field_instance_of(obj, name, *null_safe, t)
+                .map_err(|e| e.at(x.pos));
+        }
+        let v = self.eval(x)?;
+        Ok(instance_of(&v, t))
+    }
+
+    /// `l == r` (Java's `==` between def values, or the identity of document wrappers).
+    fn equals_expr(&mut self, l: &'a Expr, r: &'a Expr) -> Res<bool> {
+        if let ExprKind::Field {
+            obj,
+            name,
+            null_safe,
+        } = &l.kind
+        {
+            match &r.kind {
+                // `a.b == null` on a document map: tested without copying the field's value.
+                ExprKind::Null => {
+                    return self
+                        .field_is_null(obj, name, *null_safe)
+                        .map_err(|x| x.at(l.pos));
+                }
+                // `a.b == 'literal'` on a document map: compared without copying the field.
+                ExprKind::Str(lit) => {
+                    return self
+                        .field_is_str(obj, name, *null_safe, lit)
+                        .map_err(|x| x.at(l.pos));
+                }
+                _ => {}
+            }
+        }
+        let a = self.eval(l)?;
+        // `x == 'literal'` and `x == null`: decided without making the literal a value. Only a
+        // string equals a string and only null equals null, whatever `x` is (def_equals,
+        // java_equals and wrapper_equals all agree on that).
+        match (&a, &r.kind) {
+            (V::Str(x), ExprKind::Str(lit)) => return Ok(**x == **lit),
+            (_, ExprKind::Str(_)) => return Ok(false),
+            (_, ExprKind::Null) => return Ok(a.is_null()),
+            _ => {}
+        }
+        let b = self.eval(r)?;
+        Ok(match self.wrapper_equals(&a, &b) {
+            Some(eq) => eq,
+            None => def_equals(&a, &b),
+        })
+    }
+
+    /// Whether `obj.name` (`obj?.name`) equals the string `lit`; a document map's field is
+    /// compared in place.
+    fn field_is_str(&mut self, obj: &'a Expr, name: &str, null_safe: bool, lit: &str) -> Res<bool> {
+        let o = self.eval_object(obj)?;
+        if o.is_null() && null_safe {
+            return Ok(false);
+        }
+        match &o {
+            V::DocMap(m) if name != "empty" => Ok(matches!(m.get(name),
+                Some(crate::value::Value::String(s)) if s == lit)),
+            _ => Ok(matches!(get_field(&o, name)?, V::Str(s) if *s == *lit)),
+        }
+    }
+
+    /// `obj.name instanceof t` (`obj?.name`); a document map's string field is not copied.
+    fn field_instance_of(
+        &mut self,
+        obj: &'a Expr,
+        name: &str,
+        null_safe: bool,
+        t: &Ty,
+    ) -> Res<bool> {
+        let o = self.eval_object(obj)?;
+        if o.is_null() && null_safe {
+            return Ok(false);
+        }
+        match &o {
+            V::DocMap(m) if name != "empty" => Ok(match m.get(name) {
+                // Only the kind of value matters to `instanceof`.
+                Some(crate::value::Value::String(_)) => {
+                    EMPTY_STR.with(|e| instance_of(&V::Str(e.clone()), t))
+                }
+                Some(v) => instance_of(&from_doc(v), t),
+                None => false,
+            }),
+            _ => Ok(instance_of(&get_field(&o, name)?, t)),
         }
     }
 
@@ -700,12 +856,12 @@ impl<'a> Interp<'a> {
         &mut self,
         captured: &[(&'a str, &'a Ty, V<'a>)],
         params: &'a [(Ty, String)],
-        args: Vec<V<'a>>,
+        args: impl Iterator<Item = V<'a>>,
         body: &'a [Stmt],
     ) -> Res<Flow<'a>> {
         let base = self.vars.len();
         self.vars.extend(captured.iter().cloned());
-        self.vars.extend(args.into_iter().map(|v| ("", &DEF, v)));
+        self.vars.extend(args.map(|v| ("", &DEF, v)));
         self.enter(base, params, body)
     }
 
@@ -776,12 +932,25 @@ impl<'a> Interp<'a> {
                 args.len()
             )));
         }
-        let out = self.run_in_frame(&[], &f.params, args, &f.body);
+        let out = self.run_in_frame(&[], &f.params, args.into_iter(), &f.body);
         function_result(f, out?)
     }
 
     /// Calls a lambda, method reference or function value with arguments.
     pub fn call_value(&mut self, f: &V<'a>, args: Vec<V<'a>>) -> Res<V<'a>> {
+        self.call_value_with(f, args.into_iter())
+    }
+
+    /// As [`Interp::call_value`] with one argument (a lambda gets it without a list built).
+    pub fn call_value1(&mut self, f: &V<'a>, arg: V<'a>) -> Res<V<'a>> {
+        self.call_value_with(f, std::iter::once(arg))
+    }
+
+    fn call_value_with(
+        &mut self,
+        f: &V<'a>,
+        args: impl ExactSizeIterator<Item = V<'a>>,
+    ) -> Res<V<'a>> {
         let V::Obj(o) = f else {
             return Err(Exc::iae(format!(
                 "Cannot convert [{}] to a functional interface",
@@ -795,20 +964,109 @@ impl<'a> Interp<'a> {
             )));
         };
         match func {
-            Func::Lambda(l, captured) => {
-                if l.params.len() != args.len() {
-                    return Err(Exc::iae(format!(
-                        "Incorrect number of parameters for lambda: expected [{}] but found [{}]",
-                        l.params.len(),
-                        args.len()
-                    )));
-                }
-                let out = self.run_in_frame(captured, &l.params, args, &l.body);
-                match out? {
-                    Flow::Return(v) => Ok(v),
-                    _ => Ok(V::Null),
+            Func::Lambda(l, captured) => self.call_lambda(l, captured, args),
+            _ => self.call_func(func, args.collect()),
+        }
+    }
+
+    fn call_lambda(
+        &mut self,
+        l: &'a Lambda,
+        captured: &[(&'a str, &'a Ty, V<'a>)],
+        args: impl ExactSizeIterator<Item = V<'a>>,
+    ) -> Res<V<'a>> {
+        if l.params.len() != args.len() {
+            return Err(Exc::iae(format!(
+                "Incorrect number of parameters for lambda: expected [{}] but found [{}]",
+                l.params.len(),
+                args.len()
+            )));
+        }
+        if let Some((f, pos)) = self.forwarded(l) {
+            return self.call_forwarded(l, f, pos, args);
+        }
+        let out = self.run_in_frame(captured, &l.params, args, &l.body);
+        match out? {
+            Flow::Return(v) => Ok(v),
+            _ => Ok(V::Null),
+        }
+    }
+
+    /// The script function a lambda only forwards its parameters to, in order (`x -> f(x)`),
+    /// and the offset of that call.
+    fn forwarded(&self, l: &'a Lambda) -> Option<(&'a Function, usize)> {
+        let [
+            Stmt {
+                kind: StmtKind::Return(Some(call)),
+                ..
+            },
+        ] = l.body.as_slice()
+        else {
+            return None;
+        };
+        let ExprKind::LocalCall(name, args) = &call.kind else {
+            return None;
+        };
+        let forwards = args.len() == l.params.len()
+            && args
+                .iter()
+                .zip(&l.params)
+                .all(|(a, (_, p))| matches!(&a.kind, ExprKind::Var(v) if v == p))
+            && l.params
+                .iter()
+                .enumerate()
+                .all(|(i, (_, p))| l.params.iter().take(i).all(|(_, q)| q != p));
+        if !forwards {
+            return None;
+        }
+        let f = self.functions.iter().find(|f| same_name(&f.name, name))?;
+        (f.params.len() == args.len()).then_some((&**f, call.pos))
+    }
+
+    /// Runs a forwarding lambda (see [`Interp::forwarded`]) as its frame would: the call depth
+    /// and stack are checked and the arguments converted to the lambda's parameter types, then
+    /// the function is called with them, without the lambda's own frame.
+    fn call_forwarded(
+        &mut self,
+        l: &'a Lambda,
+        f: &'a Function,
+        pos: usize,
+        args: impl Iterator<Item = V<'a>>,
+    ) -> Res<V<'a>> {
+        self.depth += 1;
+        if self.depth > MAX_CALL_DEPTH || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
+        {
+            self.depth -= 1;
+            return Err(Exc::Fatal {
+                class: "StackOverflowError",
+                msg: "the script exceeded the maximum call depth".into(),
+                pos: usize::MAX,
+            });
+        }
+        let base = self.vars.len();
+        for (v, (t, _)) in args.zip(&l.params) {
+            match convert(v, t, false) {
+                // Unnamed until the call starts, as `call_local` passes them.
+                Ok(v) => self.vars.push(("", &DEF, v)),
+                Err(e) => {
+                    self.vars.truncate(base);
+                    self.depth -= 1;
+                    return Err(e);
                 }
             }
+        }
+        let out = self
+            .enter(base, &f.params, &f.body)
+            .and_then(|flow| function_result(f, flow))
+            .map_err(|x| x.at(pos));
+        self.depth -= 1;
+        out
+    }
+
+    /// Calls a function value.
+    fn call_func(&mut self, func: &Func<'a>, args: Vec<V<'a>>) -> Res<V<'a>> {
+        match func {
+            Func::Lambda(l, captured) => self.call_lambda(l, captured, args.into_iter()),
             Func::Local(f) => self.call_function(f, args),
             Func::Ref(r, recv) => match &**r {
                 FuncRef::Local(name) => match self.functions.iter().find(|f| f.name == *name) {
@@ -1093,10 +1351,12 @@ pub fn get_index<'a>(o: &V<'a>, i: &V<'a>) -> Res<V<'a>> {
         V::List(l) | V::Array(l) => {
             let l = l.borrow();
             let idx = list_index(to_index(i)?, l.len(), matches!(o, V::Array(_)))?;
+            // `list_index` checked `idx < len`.
             Ok(l[idx].clone())
         }
         V::DocList(l) => {
             let idx = list_index(to_index(i)?, l.len(), false)?;
+            // `list_index` checked `idx < len`.
             Ok(from_doc(&l[idx]))
         }
         _ => Err(Exc::iae(format!(
@@ -1137,6 +1397,7 @@ pub fn set_member<'a>(o: &V<'a>, key: V<'a>, v: V<'a>, field: bool) -> Res<()> {
             let mut l = l.borrow_mut();
             let len = l.len();
             let idx = list_index(idx, len, matches!(o, V::Array(_)))?;
+            // `list_index` checked `idx < len`.
             l[idx] = v;
             Ok(())
         }

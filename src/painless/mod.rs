@@ -361,7 +361,7 @@ impl Script {
                             match plan {
                                 value::Plan::Keep => {}
                                 value::Plan::New(v) => *slot = v,
-                                plan => *slot = plan.apply(std::mem::take(slot)),
+                                plan => plan.apply_to(slot),
                             }
                         }
                         continue;
@@ -393,7 +393,7 @@ impl Script {
                     match plan {
                         value::Plan::Keep => {}
                         value::Plan::New(v) => *slot = v,
-                        plan => *slot = plan.apply(std::mem::take(slot)),
+                        plan => plan.apply_to(slot),
                     }
                 }
                 Ok(())
@@ -488,5 +488,7 @@ impl Condition {
     }
 }
 
+#[cfg(test)]
+mod fast_path_tests;
 #[cfg(test)]
 mod tests;

@@ -766,3 +766,23 @@ fn java_arrays_in_ctx_fail_the_document() {
         r#"{"a":["x","y"],"n":2}"#,
     );
 }
+
+#[test]
+fn character_compare_to_takes_a_char_and_never_overflows() {
+    give(
+        "ctx.d = 'b'.charAt(0).compareTo('a'.charAt(0))",
+        "{}",
+        r#"{"d":1}"#,
+    );
+    let s = Script::compile(
+        "def v = 'a'.charAt(0); ctx.d = v.compareTo(Integer.MIN_VALUE)",
+        Map::default(),
+    )
+    .expect("compiles");
+    let mut d = doc("{}");
+    let e = s
+        .execute(&mut d, "p")
+        .expect_err("an int is not a Character");
+    let cause = e.caused_by.as_ref().expect("a cause");
+    assert_eq!(cause.kind, "class_cast_exception", "{e:?}");
+}

@@ -307,6 +307,7 @@ pub fn hash_order(hashes: &[i32]) -> Vec<usize> {
         ((h ^ (h >> 16)) as usize) & (n - 1)
     };
     let mut idx: Vec<usize> = (0..hashes.len()).collect();
+    // `i` ranges over the indexes of `hashes`.
     idx.sort_by_key(|&i| bucket(hashes[i]));
     idx
 }
@@ -316,6 +317,7 @@ fn in_hash_order<T>(items: Vec<T>, hash: impl Fn(&T) -> i32) -> Vec<T> {
     let hashes: Vec<i32> = items.iter().map(&hash).collect();
     let order = hash_order(&hashes);
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    // `order` is a permutation of the indexes of `slots`.
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
@@ -581,6 +583,7 @@ impl<'a> V<'a> {
                     };
                     match at {
                         Some(j) => {
+                            // `j` was found in `o` just above.
                             let p = v.plan_in(&o[j], stack)?;
                             let unchanged = j == i && matches!(p, Plan::Keep);
                             if unchanged && entries.is_empty() {
@@ -770,45 +773,96 @@ pub enum PlanEntry {
 impl Plan {
     /// Builds the value from the original value the plan was made against.
     pub fn apply(self, orig: Value) -> Value {
-        match (self, orig) {
-            (Plan::Keep, orig) => orig,
-            (Plan::New(v), _) => v,
+        let mut v = orig;
+        self.apply_to(&mut v);
+        v
+    }
+
+    /// Turns `v`, the original value the plan was made against, into the planned value: in
+    /// place when the plan keeps the original entries' order (entries dropped, changed, or
+    /// appended), else by rebuilding the map.
+    pub fn apply_to(self, v: &mut Value) {
+        match (self, v) {
+            (Plan::Keep, _) => {}
+            (Plan::New(n), v) => *v = n,
             (Plan::Map(entries), Value::Map(o)) => {
-                let mut slots: Vec<Option<(String, Value)>> = o.into_iter().map(Some).collect();
-                let mut out = Map::with_capacity_and_hasher(entries.len(), Default::default());
+                if !in_original_order(&entries) {
+                    let orig = std::mem::take(o);
+                    *o = rebuild_map(entries, orig);
+                    return;
+                }
+                let mut kept = vec![false; o.len()];
                 for e in entries {
                     match e {
                         PlanEntry::Orig(j, p) => {
-                            if let Some((k, v)) = slots.get_mut(j).and_then(Option::take) {
-                                out.insert(k, p.apply(v));
+                            if let (Some(k), Some((_, x))) = (kept.get_mut(j), o.get_index_mut(j)) {
+                                *k = true;
+                                p.apply_to(x);
                             }
                         }
-                        PlanEntry::New(k, v) => {
-                            out.insert(k, v);
+                        PlanEntry::New(k, x) => {
+                            // A new key is not among the original ones, so it is appended
+                            // (after the kept entries, as when rebuilt).
+                            o.insert(k, x);
+                            kept.push(true);
                         }
                     }
                 }
-                Value::Map(out)
+                if kept.contains(&false) {
+                    let mut keep = kept.into_iter();
+                    o.retain(|_, _| keep.next().unwrap_or(true));
+                }
             }
             (Plan::List(items), Value::List(o)) => {
-                let mut slots: Vec<Option<Value>> = o.into_iter().map(Some).collect();
-                Value::List(
-                    items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, p)| match p {
-                            Plan::New(v) => v,
-                            p => {
-                                p.apply(slots.get_mut(i).and_then(Option::take).unwrap_or_default())
-                            }
-                        })
-                        .collect(),
-                )
+                o.truncate(items.len());
+                for (i, p) in items.into_iter().enumerate() {
+                    match o.get_mut(i) {
+                        Some(x) => p.apply_to(x),
+                        None => o.push(p.apply(Value::default())),
+                    }
+                }
             }
             // Plans are only made against values of their shape.
-            (_, orig) => orig,
+            _ => {}
         }
     }
+}
+
+/// True when a map plan keeps its original entries in their order, new ones after them.
+fn in_original_order(entries: &[PlanEntry]) -> bool {
+    let mut last: Option<usize> = None;
+    let mut new_seen = false;
+    for e in entries {
+        match e {
+            PlanEntry::Orig(j, _) => {
+                if new_seen || last.is_some_and(|l| *j <= l) {
+                    return false;
+                }
+                last = Some(*j);
+            }
+            PlanEntry::New(..) => new_seen = true,
+        }
+    }
+    true
+}
+
+/// A map built entry by entry from a plan and the original map.
+fn rebuild_map(entries: Vec<PlanEntry>, orig: Map) -> Map {
+    let mut slots: Vec<Option<(String, Value)>> = orig.into_iter().map(Some).collect();
+    let mut out = Map::with_capacity_and_hasher(entries.len(), Default::default());
+    for e in entries {
+        match e {
+            PlanEntry::Orig(j, p) => {
+                if let Some((k, v)) = slots.get_mut(j).and_then(Option::take) {
+                    out.insert(k, p.apply(v));
+                }
+            }
+            PlanEntry::New(k, v) => {
+                out.insert(k, v);
+            }
+        }
+    }
+    out
 }
 
 /// A document value as an interpreter value: containers stay borrowed (read-only).
@@ -823,6 +877,15 @@ pub fn from_doc(v: &Value) -> V<'_> {
         Value::String(s) => V::str(s),
         Value::List(l) => V::DocList(l),
         Value::Map(m) => V::DocMap(m),
+    }
+}
+
+/// `java_equals(&from_doc(x), v)` without copying a document string.
+pub fn doc_java_equals<'a>(x: &'a Value, v: &V<'a>) -> bool {
+    match (x, v) {
+        (Value::String(a), V::Str(b)) => **a == **b,
+        (Value::String(_), _) => false,
+        _ => java_equals(&from_doc(x), v),
     }
 }
 
