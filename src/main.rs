@@ -10,8 +10,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> std::process::ExitCode {
     // `pipette run` streams any amount of input: give freed memory back at once rather than
-    // after 10 ms, so that it stays near the memory its documents need (57 MB instead of 66 MB
-    // on 1 GB of NDJSON, same speed). Other commands keep the default, which parallel
+    // after 10 ms, so that it stays near the memory its documents need (54 MB instead of 66 MB
+    // on 1 GB of events, same speed). Other commands keep the default, which parallel
     // `pipette test` runs are faster with. SAFETY: sets a plain integer option, which mimalloc
     // reads each time it purges; setting it at any time is allowed.
     if std::env::args_os().nth(1).is_some_and(|a| a == "run") {
