@@ -1,11 +1,11 @@
 //! Hostile pipelines and bad input (issue #6): every case runs the `pipette` binary and must end
 //! with a clear error naming the file (exit 2), or fail that one document / test file (exit 1),
 //! never with a panic, a hang, a stack overflow or an abort. Every run has a timeout.
-//!
-//! Cases that crash today are `#[ignore]`d with the reason; run them with
-//! `cargo test --test bad_input -- --ignored`.
+
+mod common;
 
 use assert_cmd::Command;
+use common::copy_tree;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,10 +18,9 @@ fn fixtures() -> PathBuf {
 }
 
 fn pipette() -> Command {
-    let mut c = Command::cargo_bin("pipette").expect("binary");
+    let mut c = common::pipette();
     c.env("NO_COLOR", "1")
         .env("RUST_BACKTRACE", "0")
-        .env("PIPETTE_ECS_DIR", "/nonexistent")
         .timeout(TIMEOUT);
     c
 }
@@ -127,19 +126,6 @@ impl Repo {
 
     fn test(&self, extra: &[&str]) -> Run {
         Run::of(pipette().arg("test").args(extra).arg(&self.root))
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("prefix");
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
     }
 }
 

@@ -1,37 +1,13 @@
 //! The `pipette` binary on small fixtures (tests/fixtures), using only processors that work today
 //! (set, rename, remove, append, drop, pipeline).
 
-use assert_cmd::Command;
+mod common;
+
+use common::{copy_tree, fixture, pipette};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
 const NOW: &str = "2024-05-06T07:08:09.123Z";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn pipette() -> Command {
-    let mut c = Command::cargo_bin("pipette").expect("binary");
-    c.env_remove("NO_COLOR")
-        .env("PIPETTE_ECS_DIR", "/nonexistent");
-    c
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("prefix");
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
-}
 
 #[test]
 fn passing_repository_layout() {

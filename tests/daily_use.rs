@@ -1,30 +1,20 @@
 //! Daily-use features, through the binary: verbose traces, processor coverage, watch mode, CI
 //! reports, shell completions and `pipette fields`.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{copy_tree, fixture, pipette};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
 const NOW: &str = "2024-01-01T00:00:00Z";
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
 fn daily(rel: &str) -> PathBuf {
     fixture("daily").join(rel)
-}
-
-fn pipette() -> Command {
-    let mut c = Command::cargo_bin("pipette").expect("binary");
-    c.env_remove("NO_COLOR")
-        .env("PIPETTE_ECS_DIR", "/nonexistent");
-    c
 }
 
 fn stdout_of(c: &mut Command) -> (i32, String, String) {
@@ -34,19 +24,6 @@ fn stdout_of(c: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("prefix");
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
 }
 
 fn run_verbose(extra: &[&str]) -> (i32, String, String) {
