@@ -163,15 +163,8 @@ pub fn doc_body(doc: &IngestDocument) -> Value {
 /// (`strict_date_optional_time_nanos`: seconds always, 3 to 9 fraction digits); `None` when the
 /// text is not a date-time.
 fn xcontent_date(text: &str) -> Option<String> {
-    let t = chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .or_else(|| {
-            // Java's ZonedDateTime.toString() leaves out zero seconds: `2024-01-01T00:00Z`.
-            let (head, zone) = text.split_at(text.len().checked_sub(1)?);
-            chrono::DateTime::parse_from_rfc3339(&format!("{head}:00{zone}")).ok()
-        })?
-        .with_timezone(&chrono::Utc);
-    let mut fraction = format!("{:09}", t.timestamp_subsec_nanos());
+    let t = crate::painless::time::parse_timestamp(text)?;
+    let mut fraction = format!("{:09}", t.and_utc().timestamp_subsec_nanos());
     while fraction.len() > 3 && fraction.ends_with('0') {
         fraction.pop();
     }
