@@ -10,6 +10,26 @@ pub type Map = IndexMap<String, Value, HashState>;
 /// The hasher of every map and set pipette builds: fast, and seeded per process.
 pub type HashState = foldhash::fast::RandomState;
 
+/// Sorts a map's keys at every level (iteratively: documents may nest arbitrarily deep).
+pub fn sort_keys(m: &mut Map) {
+    m.sort_unstable_keys();
+    sort_keys_within(m.values_mut().collect());
+}
+
+/// Sorts the keys of every map in and below these values.
+pub fn sort_keys_within(mut stack: Vec<&mut Value>) {
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Map(m) => {
+                m.sort_unstable_keys();
+                stack.extend(m.values_mut());
+            }
+            Value::List(l) => stack.extend(l.iter_mut()),
+            _ => {}
+        }
+    }
+}
+
 /// One value of an ingest document, keeping Elasticsearch's Java number types apart.
 #[derive(Debug, Clone, Default)]
 pub enum Value {

@@ -2,11 +2,12 @@
 
 use super::{Cli, fail};
 use crate::harness::TestConfig;
-use crate::harness::input::{put_dotted, sort_keys};
+use crate::harness::input::put_dotted;
 use crate::harness::run::{error_value, load_with_siblings};
 use crate::harness::stream::{EventReader, InputKind};
 use crate::harness::trace::{TraceStyle, render_text, steps_value, trace_event};
 use crate::harness::{Clock, run_event};
+use crate::value::sort_keys;
 use crate::value::{Map, Value};
 use clap::{Args, ValueEnum};
 use std::io::{BufRead, BufReader, Write};

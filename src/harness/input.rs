@@ -3,7 +3,7 @@
 
 use super::HarnessError;
 use super::config::TestConfig;
-use crate::value::{Map, Value};
+use crate::value::{Map, Value, sort_keys};
 use regex::Regex;
 use std::path::Path;
 
@@ -172,22 +172,6 @@ pub fn go_type(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::List(_) => "[]interface {}",
         Value::Map(_) => "map[string]interface {}",
-    }
-}
-
-/// Sorts object keys at every level (iteratively: documents may nest arbitrarily deep).
-pub fn sort_keys(m: &mut Map) {
-    m.sort_unstable_keys();
-    let mut stack: Vec<&mut Value> = m.values_mut().collect();
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Map(m) => {
-                m.sort_unstable_keys();
-                stack.extend(m.values_mut());
-            }
-            Value::List(l) => stack.extend(l.iter_mut()),
-            _ => {}
-        }
     }
 }
 

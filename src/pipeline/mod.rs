@@ -533,7 +533,7 @@ pub fn parse_definition(text: &str, file: &Path) -> Result<Value, LoadError> {
         // elastic-package installs a YAML pipeline as JSON written from a Go map, whose keys come
         // out sorted: that is the order Elasticsearch's HashMaps (e.g. script `params`) see.
         crate::yaml::parse(text).map(|mut v| {
-            sort_keys(&mut v);
+            crate::value::sort_keys_within(vec![&mut v]);
             v
         })
     };
@@ -541,21 +541,6 @@ pub fn parse_definition(text: &str, file: &Path) -> Result<Value, LoadError> {
         file: file.to_path_buf(),
         message,
     })
-}
-
-/// Sorts map keys at every level (iteratively, so deep definitions cannot overflow the stack).
-fn sort_keys(v: &mut Value) {
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Map(m) => {
-                m.sort_unstable_keys();
-                stack.extend(m.values_mut());
-            }
-            Value::List(l) => stack.extend(l.iter_mut()),
-            _ => {}
-        }
-    }
 }
 
 /// Loads one pipeline file; its id is the file stem.
