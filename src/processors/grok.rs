@@ -185,24 +185,8 @@ mod tests {
         );
         // The index lands in _ingest, which `run` does not show; check through a set processor.
         let p = r#"{"processors":[{"grok":{"field":"f","patterns":["%{ONE:one}","%{TWO:two}"],"pattern_definitions":{"ONE":"1","TWO":"2"},"trace_match":true}},{"set":{"field":"i","value":"{{_ingest._grok_match_index}}"}}]}"#;
-        let v = crate::value::Value::from_json_str(p).unwrap();
-        let pl = crate::pipeline::Pipeline::from_value(
-            "t",
-            &v,
-            None,
-            None,
-            &crate::resources::Resources::new(),
-        )
-        .unwrap();
-        let crate::value::Value::Map(m) =
-            crate::value::Value::from_json_str(r#"{"f":"abc2xyz"}"#).unwrap()
-        else {
-            panic!()
-        };
-        let mut d = crate::document::IngestDocument::new(m, "t");
-        let set = crate::pipeline::PipelineSet::new();
-        pl.execute(&mut d, &mut crate::pipeline::Env::new(&set))
-            .unwrap();
+        let pl = crate::processors::testing::load(p).unwrap();
+        let (_, d) = crate::processors::testing::execute(&pl, r#"{"f":"abc2xyz"}"#).unwrap();
         assert_eq!(d.ctx["i"], crate::value::Value::from("1"));
         assert_eq!(
             d.ingest["_grok_match_index"],

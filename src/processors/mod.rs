@@ -162,26 +162,37 @@ pub(crate) mod testing {
     use crate::resources::Resources;
     use crate::value::Value;
 
-    /// Builds a one-processor pipeline `{type: options}`; panics with the load error.
+    /// Builds a one-processor pipeline `{type: options}`, or gives the load error.
     pub fn pipeline(type_name: &str, options: &str) -> Result<Pipeline, String> {
-        let def = format!(r#"{{"processors":[{{"{type_name}":{options}}}]}}"#);
-        let v = Value::from_json_str(&def).map_err(|e| e.to_string())?;
+        load(&format!(
+            r#"{{"processors":[{{"{type_name}":{options}}}]}}"#
+        ))
+    }
+
+    /// Builds the pipeline defined by `def` (JSON), or gives the load error.
+    pub fn load(def: &str) -> Result<Pipeline, String> {
+        let v = Value::from_json_str(def).map_err(|e| e.to_string())?;
         Pipeline::from_value("test", &v, None, None, &Resources::new()).map_err(|e| e.to_string())
     }
 
-    /// Runs `{type: options}` on `doc`; returns the source as JSON, or the error's reason.
-    pub fn run(type_name: &str, options: &str, doc: &str) -> Result<String, String> {
-        let p = pipeline(type_name, options)?;
+    /// Runs `p` on the JSON object `doc`: how the run ended and the document after it, or the
+    /// error's reason.
+    pub fn execute(p: &Pipeline, doc: &str) -> Result<(Flow, IngestDocument), String> {
         let Value::Map(m) = Value::from_json_str(doc).map_err(|e| e.to_string())? else {
             return Err("document must be an object".into());
         };
         let mut d = IngestDocument::new(m, "2024-01-01T00:00:00.000Z");
         let set = PipelineSet::new();
         let mut env = Env::new(&set);
-        match p.execute(&mut d, &mut env) {
-            Ok(Flow::Drop) => Ok("null".into()),
-            Ok(Flow::Continue) => Ok(Value::Map(d.into_source()).to_json()),
-            Err(e) => Err(e.reason),
+        let flow = p.execute(&mut d, &mut env).map_err(|e| e.reason)?;
+        Ok((flow, d))
+    }
+
+    /// Runs `{type: options}` on `doc`; returns the source as JSON, or the error's reason.
+    pub fn run(type_name: &str, options: &str, doc: &str) -> Result<String, String> {
+        match execute(&pipeline(type_name, options)?, doc)? {
+            (Flow::Drop, _) => Ok("null".into()),
+            (Flow::Continue, d) => Ok(Value::Map(d.into_source()).to_json()),
         }
     }
 

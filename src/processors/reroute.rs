@@ -344,18 +344,8 @@ mod tests {
             "invalid data stream name: [_index]; must follow naming scheme <type>-<dataset>-<namespace>",
         );
         let def = r#"{"processors":[{"reroute":{"destination":"x"}},{"set":{"field":"after","value":1}}]}"#;
-        let v = Value::from_json_str(def).unwrap();
-        let p = crate::pipeline::Pipeline::from_value(
-            "t",
-            &v,
-            None,
-            None,
-            &crate::resources::Resources::new(),
-        )
-        .unwrap();
-        let mut d = IngestDocument::new(crate::value::Map::default(), "t");
-        let set = crate::pipeline::PipelineSet::new();
-        p.execute(&mut d, &mut Env::new(&set)).unwrap();
+        let p = crate::processors::testing::load(def).unwrap();
+        let (_, d) = crate::processors::testing::execute(&p, "{}").unwrap();
         assert!(!d.ctx.contains_key("after"));
         give("reroute", r#"{"destination":"x"}"#, "{}", "{}");
     }
