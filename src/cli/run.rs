@@ -136,6 +136,17 @@ impl ExtraFields {
     }
 }
 
+/// Writes one result document: compact (NDJSON) or pretty JSON, then a newline.
+fn write_doc(out: &mut impl std::io::Write, v: &Value, compact: bool) -> std::io::Result<()> {
+    let text = if compact {
+        v.to_json()
+    } else {
+        v.to_json_pretty(2)
+    };
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")
+}
+
 fn add_fields(ev: &mut Map, fields: &[(String, Value)]) -> Result<(), String> {
     for (k, v) in fields {
         put_dotted(ev, k, v.clone()).map_err(|e| format!("can't set field [{k}]: {e}"))?;
@@ -240,13 +251,7 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
                         out.write_all(head.as_bytes())?;
                         out.write_all(render_text(&t.steps, style).as_bytes())?;
                         out.write_all(b"result:\n")?;
-                        let text = if args.compact {
-                            v.to_json()
-                        } else {
-                            v.to_json_pretty(2)
-                        };
-                        out.write_all(text.as_bytes())?;
-                        out.write_all(b"\n")?;
+                        write_doc(&mut out, &v, args.compact)?;
                     }
                 }
                 out.flush()?;
@@ -259,13 +264,7 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
                     error_value(&e)
                 }
             };
-            let text = if args.compact {
-                v.to_json()
-            } else {
-                v.to_json_pretty(2)
-            };
-            out.write_all(text.as_bytes())?;
-            out.write_all(b"\n")?;
+            write_doc(&mut out, &v, args.compact)?;
             if flush_each {
                 out.flush()?;
             }

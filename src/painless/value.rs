@@ -541,15 +541,6 @@ impl<'a> V<'a> {
     }
 
     fn plan_in(&self, orig: &Value, stack: &mut Vec<usize>) -> Result<Plan, String> {
-        // The same checks as `to_value_in` (cycles, depth).
-        let guard = |p: usize, stack: &mut Vec<usize>| {
-            if stack.contains(&p) || stack.len() > 200 {
-                Err("Iterable object is self-referencing itself".to_string())
-            } else {
-                stack.push(p);
-                Ok(())
-            }
-        };
         let same = match (self, orig) {
             (V::Null, Value::Null) => true,
             (V::Bool(a), Value::Bool(b)) => a == b,
@@ -637,14 +628,6 @@ impl<'a> V<'a> {
     }
 
     fn to_value_in(&self, stack: &mut Vec<usize>) -> Result<Value, String> {
-        let guard = |p: usize, stack: &mut Vec<usize>| {
-            if stack.contains(&p) || stack.len() > 200 {
-                Err("Iterable object is self-referencing itself".to_string())
-            } else {
-                stack.push(p);
-                Ok(())
-            }
-        };
         Ok(match self {
             V::Null => Value::Null,
             V::Bool(b) => Value::Bool(*b),
@@ -916,6 +899,17 @@ pub fn from_value<'a>(v: &Value) -> V<'a> {
         Value::Float(f) => V::Float(*f),
         Value::Double(d) => V::Double(*d),
         Value::String(s) => V::str(s),
+    }
+}
+
+/// Enters the collection at address `p` while converting back to document values: a
+/// collection inside itself, or nesting past 200 levels, is Java's self-reference error.
+fn guard(p: usize, stack: &mut Vec<usize>) -> Result<(), String> {
+    if stack.contains(&p) || stack.len() > 200 {
+        Err("Iterable object is self-referencing itself".to_string())
+    } else {
+        stack.push(p);
+        Ok(())
     }
 }
 
