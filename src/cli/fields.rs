@@ -120,12 +120,7 @@ fn lint(args: &LintArgs, cli: &Cli) -> u8 {
         let mut files = 0;
         let mut all = Vec::new();
         for ds in &suite.datasets {
-            let dirs: Vec<&Path> = ds
-                .field_dirs
-                .iter()
-                .filter(|d| d.is_dir())
-                .map(PathBuf::as_path)
-                .collect();
+            let dirs = ds.existing_field_dirs();
             let version = ds
                 .format_version
                 .as_deref()

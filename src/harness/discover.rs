@@ -66,6 +66,15 @@ impl Dataset {
     pub fn expected_file(&self, input: &Path) -> PathBuf {
         super::golden::expected_path(&self.expected_dir, input)
     }
+
+    /// The field definition folders that exist.
+    pub fn existing_field_dirs(&self) -> Vec<&Path> {
+        self.field_dirs
+            .iter()
+            .filter(|d| d.is_dir())
+            .map(PathBuf::as_path)
+            .collect()
+    }
 }
 
 /// Everything found under one path.

@@ -386,12 +386,7 @@ pub fn load_dataset_schema(
         dir: dir.to_path_buf(),
         reference: ds.ecs_reference.clone(),
     });
-    let dirs: Vec<&Path> = ds
-        .field_dirs
-        .iter()
-        .filter(|d| d.is_dir())
-        .map(PathBuf::as_path)
-        .collect();
+    let dirs = ds.existing_field_dirs();
     match (&ds.package_root, &ecs) {
         // An elastic-package data stream: build its schema as elastic-package does.
         (Some(root), Some(ecs)) => FieldSchema::for_data_stream(root, &ds.name, &ecs.dir),
