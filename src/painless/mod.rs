@@ -316,7 +316,7 @@ impl Script {
                         other => other.to_java_string(),
                     };
                     let original = doc.ctx.get(&key);
-                    let keep = if self.ctx_keys.is_some() && !reached(&key) {
+                    let keep = if partial && !reached(&key) {
                         true
                     } else {
                         match (v, original) {
@@ -358,11 +358,7 @@ impl Script {
                 for (k, plan, kept) in entries {
                     if kept {
                         if let Some(slot) = doc.ctx.get_mut(&k) {
-                            match plan {
-                                value::Plan::Keep => {}
-                                value::Plan::New(v) => *slot = v,
-                                plan => plan.apply_to(slot),
-                            }
+                            plan.apply_to(slot);
                         }
                         continue;
                     }
@@ -390,11 +386,7 @@ impl Script {
             {
                 // The same keys in the same order: the document's map is updated in place.
                 for ((_, plan, _), (_, slot)) in entries.into_iter().zip(doc.ctx.iter_mut()) {
-                    match plan {
-                        value::Plan::Keep => {}
-                        value::Plan::New(v) => *slot = v,
-                        plan => plan.apply_to(slot),
-                    }
+                    plan.apply_to(slot);
                 }
                 Ok(())
             }
