@@ -129,6 +129,30 @@ impl Repo {
     }
 }
 
+/// Writes each case's bytes to its file in a fresh repository and asserts that `pipette test`
+/// exits 2 naming the problem: `common` and the case's own needle in the output. Reports every
+/// case that does not.
+fn each_file_fails<'a>(
+    cases: impl IntoIterator<Item = (&'a str, &'a [u8], &'a str)>,
+    common: &[&str],
+) {
+    let mut failures = Vec::new();
+    for (file, bytes, needle) in cases {
+        let repo = Repo::new();
+        repo.write(file, bytes);
+        let needles: Vec<&str> = common.iter().copied().chain([needle]).collect();
+        let p = repo.test(&[]).problems(2, &needles);
+        if !p.is_empty() {
+            failures.push(format!(
+                "{file} {:?}: {}",
+                String::from_utf8_lossy(bytes),
+                p.join("\n")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 const INPUT: &str = "sample_events/web/test-a.json";
 const GOLDEN: &str = "expected/web/test-a.json-expected.json";
 const PIPELINE: &str = "pipelines/web/default.yml";
@@ -1116,22 +1140,10 @@ fn malformed_json_inputs() {
             "invalid JSON: number out of range",
         ),
     ];
-    let mut failures = Vec::new();
-    for (bytes, needle) in cases {
-        let repo = Repo::new();
-        repo.write(INPUT, bytes);
-        let p = repo
-            .test(&[])
-            .problems(2, &["ERROR", "sample_events/web/test-a.json: ", needle]);
-        if !p.is_empty() {
-            failures.push(format!(
-                "{:?}: {}",
-                String::from_utf8_lossy(bytes),
-                p.join("\n")
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    each_file_fails(
+        cases.iter().map(|(bytes, needle)| (INPUT, *bytes, *needle)),
+        &["ERROR", "sample_events/web/test-a.json: "],
+    );
 }
 
 #[test]
@@ -1298,20 +1310,7 @@ fn malformed_test_configs() {
             "can't set custom field [message.inner]",
         ),
     ];
-    let mut failures = Vec::new();
-    for (file, bytes, needle) in cases {
-        let repo = Repo::new();
-        repo.write(file, bytes);
-        let p = repo.test(&[]).problems(2, &["ERROR", needle]);
-        if !p.is_empty() {
-            failures.push(format!(
-                "{file} {:?}: {}",
-                String::from_utf8_lossy(bytes),
-                p.join("\n")
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    each_file_fails(cases.iter().copied(), &["ERROR"]);
 }
 
 #[test]
@@ -1347,22 +1346,12 @@ fn golden_files_of_the_wrong_shape() {
             "expected an object with an \"expected\" list, found null",
         ),
     ];
-    let mut failures = Vec::new();
-    for (bytes, needle) in cases {
-        let repo = Repo::new();
-        repo.write(GOLDEN, bytes);
-        let p = repo
-            .test(&[])
-            .problems(2, &["expected/web/test-a.json-expected.json: ", needle]);
-        if !p.is_empty() {
-            failures.push(format!(
-                "{:?}: {}",
-                String::from_utf8_lossy(bytes),
-                p.join("\n")
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    each_file_fails(
+        cases
+            .iter()
+            .map(|(bytes, needle)| (GOLDEN, *bytes, *needle)),
+        &["expected/web/test-a.json-expected.json: "],
+    );
 }
 
 #[test]
@@ -1389,20 +1378,12 @@ fn malformed_fields_files() {
             "fields/web/fields.yml",
         ),
     ];
-    let mut failures = Vec::new();
-    for (bytes, needle) in cases {
-        let repo = Repo::new();
-        repo.write(FIELDS, bytes);
-        let p = repo.test(&[]).problems(2, &["field definitions", needle]);
-        if !p.is_empty() {
-            failures.push(format!(
-                "{:?}: {}",
-                String::from_utf8_lossy(bytes),
-                p.join("\n")
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    each_file_fails(
+        cases
+            .iter()
+            .map(|(bytes, needle)| (FIELDS, *bytes, *needle)),
+        &["field definitions"],
+    );
 }
 
 #[test]
