@@ -20,7 +20,7 @@
 //! with `s = s + c` stops at about 32,000 chars.
 
 use super::interp::{Exc, Res};
-use super::value::V;
+use super::value::{JStr, V};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -131,12 +131,12 @@ pub fn push_checked(out: &mut String, add: &str) -> Res<()> {
 /// from elsewhere are shared and not counted again.
 pub fn charge_fresh(v: &V<'_>) -> Res<()> {
     match v {
-        V::Str(s) if Rc::strong_count(s) == 1 => string(s.len()),
+        V::Str(JStr::Shared(s)) if Rc::strong_count(s) == 1 => string(s.len()),
         V::List(l) | V::Array(l) if Rc::strong_count(l) == 1 => {
             let items = l.borrow();
             // New strings inside (`split`'s parts) count too.
             let chars = items.iter().fold(0usize, |n, v| match v {
-                V::Str(s) if Rc::strong_count(s) == 1 => n.saturating_add(s.len()),
+                V::Str(JStr::Shared(s)) if Rc::strong_count(s) == 1 => n.saturating_add(s.len()),
                 _ => n,
             });
             charge(chars)?;

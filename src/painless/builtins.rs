@@ -4,7 +4,7 @@ use super::ast::Ty;
 use super::budget;
 use super::interp::{Exc, Interp, Res, as_f64, as_i64, convert, get_field, read_only};
 use super::regex::JavaRegex;
-use super::value::{Collector, K, Matcher, Obj, V, ViewKind, java_equals};
+use super::value::{Collector, JStr, K, Matcher, Obj, V, ViewKind, java_equals};
 use indexmap::{IndexMap, IndexSet};
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -559,7 +559,7 @@ fn arg<'a>(args: &[V<'a>], i: usize) -> V<'a> {
     args.get(i).cloned().unwrap_or_default()
 }
 
-fn want_str(v: &V<'_>, what: &str) -> Res<Rc<str>> {
+fn want_str<'a>(v: &V<'a>, what: &str) -> Res<JStr<'a>> {
     match v {
         V::Str(s) => Ok(s.clone()),
         V::Null => Err(Exc::npe(format!(
@@ -611,7 +611,7 @@ fn utf16(s: &str) -> Vec<u16> {
 }
 
 fn from_utf16<'a>(u: &[u16]) -> V<'a> {
-    V::Str(Rc::from(String::from_utf16_lossy(u)))
+    V::owned_str(String::from_utf16_lossy(u))
 }
 
 fn str_index_oob(msg: String) -> Exc {
@@ -850,7 +850,7 @@ fn decode_long(s: &str) -> Res<i64> {
 }
 
 fn number_to_string<'a>(v: &V<'a>) -> V<'a> {
-    V::Str(Rc::from(v.to_java_string()))
+    V::owned_str(v.to_java_string())
 }
 
 /// `=~` (find) and `==~` (matches).
@@ -1110,15 +1110,15 @@ pub fn call_static<'a>(
         ("Integer", "toString") | ("Long", "toString") if args.len() == 2 => {
             let v = want_long(&a0)?;
             let r = want_int(&a1)? as u32;
-            V::Str(Rc::from(to_radix(v, r)))
+            V::owned_str(to_radix(v, r))
         }
-        ("Integer", "toString") => V::Str(Rc::from(want_int(&a0)?.to_string())),
-        ("Long", "toString") => V::Str(Rc::from(want_long(&a0)?.to_string())),
-        ("Integer", "toHexString") => V::Str(Rc::from(format!("{:x}", want_int(&a0)?))),
-        ("Integer", "toBinaryString") => V::Str(Rc::from(format!("{:b}", want_int(&a0)?))),
-        ("Integer", "toOctalString") => V::Str(Rc::from(format!("{:o}", want_int(&a0)?))),
-        ("Long", "toHexString") => V::Str(Rc::from(format!("{:x}", want_long(&a0)?))),
-        ("Long", "toBinaryString") => V::Str(Rc::from(format!("{:b}", want_long(&a0)?))),
+        ("Integer", "toString") => V::owned_str(want_int(&a0)?.to_string()),
+        ("Long", "toString") => V::owned_str(want_long(&a0)?.to_string()),
+        ("Integer", "toHexString") => V::owned_str(format!("{:x}", want_int(&a0)?)),
+        ("Integer", "toBinaryString") => V::owned_str(format!("{:b}", want_int(&a0)?)),
+        ("Integer", "toOctalString") => V::owned_str(format!("{:o}", want_int(&a0)?)),
+        ("Long", "toHexString") => V::owned_str(format!("{:x}", want_long(&a0)?)),
+        ("Long", "toBinaryString") => V::owned_str(format!("{:b}", want_long(&a0)?)),
         ("Integer", "compare") => V::Int(want_int(&a0)?.cmp(&want_int(&a1)?) as i32),
         ("Integer", "signum") => V::Int(want_int(&a0)?.signum()),
         ("Long", "compare") => V::Int(want_long(&a0)?.cmp(&want_long(&a1)?) as i32),
@@ -1160,7 +1160,7 @@ pub fn call_static<'a>(
             _ => V::Bool(false),
         },
         ("Boolean", "toString") => V::str(if want_bool(&a0)? { "true" } else { "false" }),
-        ("String", "valueOf") => V::Str(Rc::from(a0.to_java_string())),
+        ("String", "valueOf") => V::owned_str(a0.to_java_string()),
         ("String", "join") => {
             let sep = want_str(&a0, "length()")?;
             let items = match &a1 {
@@ -1169,7 +1169,7 @@ pub fn call_static<'a>(
             };
             let parts: Vec<String> = items.iter().map(V::to_java_string).collect();
             budget::string(joined_len(&parts, &sep))?;
-            V::Str(Rc::from(parts.join(&*sep)))
+            V::owned_str(parts.join(&*sep))
         }
         ("Character", _) => return character_static(name, &a0, &a1),
         ("String", "format") => {
@@ -1179,7 +1179,7 @@ pub fn call_static<'a>(
                 _ if args.len() < 2 => vec![],
                 other => vec![other.clone()],
             };
-            V::Str(Rc::from(java_format(&fmt, &vals)?))
+            V::owned_str(java_format(&fmt, &vals)?)
         }
         ("Stream", "of") => match &a0 {
             V::Array(l) => V::obj(Obj::Stream(l.borrow().clone())),
@@ -1247,8 +1247,8 @@ pub fn call_static<'a>(
         }
         ("Arrays", "toString") => match &a0 {
             V::Null => V::str("null"),
-            V::Array(l) => V::Str(Rc::from(V::new_list(l.borrow().clone()).to_java_string())),
-            other => V::Str(Rc::from(other.to_java_string())),
+            V::Array(l) => V::owned_str(V::new_list(l.borrow().clone()).to_java_string()),
+            other => V::owned_str(other.to_java_string()),
         },
         ("Objects", "equals") => V::Bool(
             it.wrapper_equals(&a0, &a1)
@@ -1260,7 +1260,7 @@ pub fn call_static<'a>(
             if a0.is_null() && args.len() == 2 {
                 a1
             } else {
-                V::Str(Rc::from(a0.to_java_string()))
+                V::owned_str(a0.to_java_string())
             }
         }
         ("Objects", "requireNonNull") => {
@@ -1296,13 +1296,9 @@ pub fn call_static<'a>(
             V::obj(Obj::Collector(Collector::Joining(s(0)?, s(1)?, s(2)?)))
         }
         ("Collectors", "toMap") => V::obj(Obj::Collector(Collector::Map(a0, a1))),
-        ("Processors", "lowercase") => {
-            V::Str(Rc::from(java_lower(&want_str(&a0, "toLowerCase()")?)))
-        }
-        ("Processors", "uppercase") => {
-            V::Str(Rc::from(java_upper(&want_str(&a0, "toUpperCase()")?)))
-        }
-        ("Processors", "urlDecode") => V::Str(Rc::from(url_decode(&want_str(&a0, "length()")?)?)),
+        ("Processors", "lowercase") => V::owned_str(java_lower(&want_str(&a0, "toLowerCase()")?)),
+        ("Processors", "uppercase") => V::owned_str(java_upper(&want_str(&a0, "toUpperCase()")?)),
+        ("Processors", "urlDecode") => V::owned_str(url_decode(&want_str(&a0, "length()")?)?),
         ("Processors", "bytes") => V::Long(parse_bytes(&want_str(&a0, "length()")?)?),
         ("Processors", "communityId") => super::ingest::community_id(&args)?,
         ("Processors", "uriParts") => super::ingest::uri_parts(&a0)?,
@@ -1341,7 +1337,7 @@ pub fn call_static<'a>(
 
 fn parse_json<'a>(s: &str) -> Res<V<'a>> {
     let v = crate::value::Value::from_json_str(s).map_err(|e| Exc::iae(e.to_string()))?;
-    Ok(super::value::from_value(&v))
+    Ok(super::value::copy_value(&v))
 }
 
 fn url_decode(s: &str) -> Res<String> {
@@ -1485,7 +1481,7 @@ fn character_static<'a>(name: &str, a0: &V<'a>, a1: &V<'a>) -> Res<V<'a>> {
             if name == "valueOf" {
                 a0.clone()
             } else {
-                V::Str(Rc::from(a0.to_java_string()))
+                V::owned_str(a0.to_java_string())
             }
         }
         "digit" => {
@@ -1537,7 +1533,7 @@ pub fn call_method<'a>(
             let eq = it.wrapper_equals(&recv, &args[0]);
             return Ok(V::Bool(eq.unwrap_or_else(|| java_equals(&recv, &args[0]))));
         }
-        ("toString", 0) => return Ok(V::Str(Rc::from(recv.to_java_string()))),
+        ("toString", 0) => return Ok(V::owned_str(recv.to_java_string())),
         ("hashCode", 0) => return Ok(V::Int(super::value::java_hash_code(&recv))),
         _ => {}
     }
@@ -1574,7 +1570,12 @@ pub fn call_method<'a>(
 }
 
 /// A `String` method; the string or array it makes counts against the memory budget.
-fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'a>>) -> Res<V<'a>> {
+fn string_method<'a>(
+    it: &mut Interp<'a>,
+    s: &JStr<'a>,
+    name: &str,
+    args: Vec<V<'a>>,
+) -> Res<V<'a>> {
     let v = string_method_inner(it, s, name, args)?;
     budget::charge_fresh(&v)?;
     Ok(v)
@@ -1582,7 +1583,7 @@ fn string_method<'a>(it: &mut Interp<'a>, s: &Rc<str>, name: &str, args: Vec<V<'
 
 fn string_method_inner<'a>(
     it: &mut Interp<'a>,
-    s: &Rc<str>,
+    s: &JStr<'a>,
     name: &str,
     args: Vec<V<'a>>,
 ) -> Res<V<'a>> {
@@ -1634,8 +1635,8 @@ fn string_method_inner<'a>(
             V::Bool(off >= 0 && u.get(off as usize..).is_some_and(|r| r.starts_with(&p)))
         }
         ("endsWith", 1) => V::Bool(s.ends_with(&*want_str(&a0, "endsWith")?)),
-        ("toLowerCase", 0) => V::Str(Rc::from(java_lower(s))),
-        ("toUpperCase", 0) => V::Str(Rc::from(java_upper(s))),
+        ("toLowerCase", 0) => V::owned_str(java_lower(s)),
+        ("toUpperCase", 0) => V::owned_str(java_upper(s)),
         ("trim", 0) => V::str(java_trim(s)),
         ("strip", 0) => V::str(s.trim()),
         ("isBlank", 0) => V::Bool(s.trim().is_empty()),
@@ -1665,9 +1666,9 @@ fn string_method_inner<'a>(
                     out.push(c);
                     out.push_str(&to);
                 }
-                V::Str(Rc::from(out))
+                V::owned_str(out)
             } else {
-                V::Str(Rc::from(s.replace(&from, &to)))
+                V::owned_str(s.replace(&from, &to))
             }
         }
         ("replaceAll", 2) | ("replaceFirst", 2) => {
@@ -1677,13 +1678,13 @@ fn string_method_inner<'a>(
                     let Obj::Pattern(re) = &**o else {
                         return Err(no_method(&a0, name, argc));
                     };
-                    return replace_fn(it, re, s, &a1, all);
+                    return replace_fn(it, re, &s.to_rc(), &a1, all);
                 }
                 _ => {
                     let re = JavaRegex::new(&want_str(&a0, "replaceAll")?, "")
                         .map_err(|e| Exc::new("PatternSyntaxException", e))?;
                     let r = want_str(&a1, "replaceAll")?;
-                    V::Str(Rc::from(re.replace(s, &r, all)?))
+                    V::owned_str(re.replace(s, &r, all)?)
                 }
             }
         }
@@ -1762,7 +1763,7 @@ fn string_method_inner<'a>(
         ("concat", 1) => {
             let t = want_str(&a0, "concat")?;
             budget::check_string(s.len().saturating_add(t.len()))?;
-            V::Str(Rc::from(format!("{s}{t}")))
+            V::owned_str(format!("{s}{t}"))
         }
         ("repeat", 1) => {
             let n = want_int(&a0)?;
@@ -1777,7 +1778,7 @@ fn string_method_inner<'a>(
                 ));
             }
             budget::check_string(s.len().saturating_mul(n as usize))?;
-            V::Str(Rc::from(s.repeat(n as usize)))
+            V::owned_str(s.repeat(n as usize))
         }
         ("chars", 0) => V::obj(Obj::Stream(
             units().into_iter().map(|c| V::Int(c as i32)).collect(),
@@ -1789,18 +1790,14 @@ fn string_method_inner<'a>(
             } else {
                 sha2::Sha256::digest(s.as_bytes()).to_vec()
             };
-            V::Str(Rc::from(
-                bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-            ))
+            V::owned_str(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
         }
         ("toCharArray", 0) => V::Array(Rc::new(RefCell::new(
             units().into_iter().map(V::Char).collect(),
         ))),
         ("encodeBase64", 0) => {
             use base64::Engine as _;
-            V::Str(Rc::from(
-                base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
-            ))
+            V::owned_str(base64::engine::general_purpose::STANDARD.encode(s.as_bytes()))
         }
         ("decodeBase64", 0) => {
             use base64::Engine as _;
@@ -1814,7 +1811,7 @@ fn string_method_inner<'a>(
             let bytes = engine
                 .decode(s.as_bytes())
                 .map_err(|e| Exc::iae(e.to_string()))?;
-            V::Str(Rc::from(String::from_utf8_lossy(&bytes).into_owned()))
+            V::owned_str(String::from_utf8_lossy(&bytes).into_owned())
         }
         ("matches", 1) => {
             let re = JavaRegex::new(&want_str(&a0, "matches")?, "")
@@ -2021,7 +2018,7 @@ fn collection_method<'a>(
             let sep = want_str(&a0, "join")?;
             let parts: Vec<String> = recv.items().iter().map(V::to_java_string).collect();
             budget::string(joined_len(&parts, &sep))?;
-            return Ok(V::Str(Rc::from(parts.join(&*sep))));
+            return Ok(V::owned_str(parts.join(&*sep)));
         }
         ("sum", 0) => {
             let mut total = 0.0;
@@ -2607,7 +2604,7 @@ fn object_method<'a>(
             recv.clone()
         }
         (Obj::Builder(b), m, _) => {
-            let s: Rc<str> = Rc::from(b.borrow().as_str());
+            let s = JStr::Shared(Rc::from(b.borrow().as_str()));
             return string_method(it, &s, m, args);
         }
         (Obj::Entry(k, _, _), "getKey", 0) => k.clone(),
@@ -2621,7 +2618,7 @@ fn object_method<'a>(
         }
         (Obj::Pattern(re), "matcher", 1) => {
             let text = match &a0 {
-                V::Str(s) => s.clone(),
+                V::Str(s) => s.to_rc(),
                 V::Null => {
                     return Err(Exc::npe(
                         "Cannot invoke \"java.lang.CharSequence.length()\" because \"this.text\" is null",
@@ -2740,7 +2737,7 @@ fn object_method<'a>(
             let ip = match &a0 {
                 V::Str(s) => s.clone(),
                 V::Null => return Ok(V::Bool(false)),
-                other => Rc::from(other.to_java_string()),
+                other => JStr::Shared(Rc::from(other.to_java_string())),
             };
             V::Bool(cidr_contains(net, *prefix, &ip)?)
         }
@@ -2839,7 +2836,7 @@ fn matcher_method<'a>(
         ("replaceAll", 1) | ("replaceFirst", 1) => {
             let all = name == "replaceAll";
             match &a0 {
-                V::Str(r) => V::Str(Rc::from(mb.re.replace(&mb.text, r, all)?)),
+                V::Str(r) => V::owned_str(mb.re.replace(&mb.text, r, all)?),
                 f => {
                     let re = mb.re.clone();
                     let text = mb.text.clone();
@@ -2889,7 +2886,7 @@ fn replace_fn<'a>(
         }
     }
     out.push_str(&text[last.min(text.len())..]);
-    Ok(V::Str(Rc::from(out)))
+    Ok(V::owned_str(out))
 }
 
 fn stream_method<'a>(
@@ -3011,7 +3008,7 @@ fn stream_method<'a>(
                         budget::push_str(&mut s, &want_str(v, "length()")?)?;
                     }
                     budget::push_str(&mut s, suf)?;
-                    V::Str(Rc::from(s))
+                    V::owned_str(s)
                 }
                 Collector::Map(kf, vf) => {
                     let mut m = IndexMap::default();

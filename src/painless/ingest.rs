@@ -4,11 +4,10 @@
 
 use super::interp::{Exc, Interp, Res, convert, read_only, set_member};
 use super::time::{Time, tv};
-use super::value::{K, Obj, V, from_doc, from_value};
+use super::value::{K, Obj, V, copy_value, from_doc};
 use crate::dates::Zone;
 use crate::value::Value;
 use indexmap::IndexMap;
-use std::rc::Rc;
 
 /// The built-in functions of ingest scripts and conditions.
 pub fn is_global_function(name: &str) -> bool {
@@ -456,7 +455,7 @@ pub fn community_id<'a>(args: &[V<'a>]) -> Res<V<'a>> {
         icmp_code: vals.get(7),
     };
     crate::processors::community_id(&flow, seed)
-        .map(|s| V::Str(Rc::from(s)))
+        .map(|s| V::owned_str(s))
         .map_err(|e| Exc::iae(e.root_reason().to_string()))
 }
 
@@ -477,6 +476,6 @@ pub fn uri_parts<'a>(v: &V<'a>) -> Res<V<'a>> {
         }
     };
     crate::processors::uri_parts(&s)
-        .map(|m| from_value(&Value::Map(m)))
+        .map(|m| copy_value(&Value::Map(m)))
         .map_err(Exc::iae)
 }

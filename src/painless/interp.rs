@@ -2,7 +2,7 @@
 
 use super::ast::*;
 use super::builtins;
-use super::value::{Func, K, Obj, StrKey, V, from_doc, java_equals};
+use super::value::{Func, JStr, K, Obj, StrKey, V, from_doc, java_equals};
 use std::rc::Rc;
 
 /// Most loop iterations in one execution, as Elasticsearch's `max_loop_counter`.
@@ -540,7 +540,7 @@ impl<'a> Interp<'a> {
             ExprKind::Long(l) => V::Long(*l),
             ExprKind::Float(f) => V::Float(*f),
             ExprKind::Double(d) => V::Double(*d),
-            ExprKind::Str(s) => V::Str(Rc::from(&**s)),
+            ExprKind::Str(s) => V::Str(JStr::Lent(s)),
             ExprKind::Regex(r) => V::obj(Obj::Pattern(r.clone())),
             ExprKind::Var(name) => match self.lookup(name) {
                 Some(i) => self.vars[i].2.clone(),
@@ -832,9 +832,7 @@ impl<'a> Interp<'a> {
         match &o {
             V::DocMap(m) if name != "empty" => Ok(match m.get(name) {
                 // Only the kind of value matters to `instanceof`.
-                Some(crate::value::Value::String(_)) => {
-                    EMPTY_STR.with(|e| instance_of(&V::Str(e.clone()), t))
-                }
+                Some(crate::value::Value::String(_)) => instance_of(&V::Str(JStr::Lent("")), t),
                 Some(v) => instance_of(&from_doc(v), t),
                 None => false,
             }),
@@ -1565,7 +1563,7 @@ pub fn binary<'a>(op: BinOp, a: V<'a>, b: V<'a>) -> Res<V<'a>> {
     if op == Add && (matches!(a, V::Str(_)) || matches!(b, V::Str(_))) {
         let mut s = a.to_java_string();
         super::budget::concat(&mut s, &b.to_java_string())?;
-        return Ok(V::Str(Rc::from(s)));
+        return Ok(V::owned_str(s));
     }
     if matches!(op, BitAnd | BitOr | Xor)
         && let (V::Bool(x), V::Bool(y)) = (&a, &b)

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod interp;
 pub mod lex;
 pub mod parse;
+pub mod quick;
 pub mod regex;
 pub mod time;
 pub mod value;
@@ -266,9 +267,13 @@ impl Script {
         // not originals are appended in the interpreter map's order, as a full map would have
         // ordered them. Without named keys the whole ctx is converted and rebuilt in its order.
         let partial = self.ctx_keys.is_some();
-        let mut originals: Vec<std::rc::Rc<str>> = Vec::new();
+        let mut originals: Vec<&str> = Vec::new();
         // The new ctx: (key, how to build its value from the document's value, kept in place).
-        let converted: Result<Vec<(String, value::Plan, bool)>, String> = {
+        // Also the originals no longer held (owned: the document changes after the run).
+        let (converted, gone): (
+            Result<Vec<(String, value::Plan, bool)>, String>,
+            Vec<String>,
+        ) = {
             let ctx = V::new_map(
                 doc.ctx
                     .iter()
@@ -279,11 +284,10 @@ impl Script {
                         } else {
                             value::from_value(v)
                         };
-                        let key: std::rc::Rc<str> = std::rc::Rc::from(k.as_str());
                         if partial {
-                            originals.push(key.clone());
+                            originals.push(k.as_str());
                         }
-                        (value::K(V::Str(key)), v)
+                        (value::K(V::Str(value::JStr::Lent(k))), v)
                     })
                     .collect(),
             );
@@ -310,7 +314,7 @@ impl Script {
                 .iter()
                 .map(|(k, v)| {
                     let kept = matches!(&k.0, V::Str(s)
-                        if originals.iter().any(|o| std::rc::Rc::ptr_eq(o, s)));
+                        if originals.iter().any(|o| s.same(&value::JStr::Lent(o))));
                     let key = match &k.0 {
                         V::Str(s) => s.to_string(),
                         other => other.to_java_string(),
@@ -340,19 +344,24 @@ impl Script {
                 // The document refers to itself: break the cycle so the maps can be freed.
                 top.borrow_mut().clear();
             }
-            out
+            let gone = match &out {
+                Ok(entries) => originals
+                    .iter()
+                    .filter(|o| !entries.iter().any(|(k, _, kept)| *kept && k == *o))
+                    .map(|o| o.to_string())
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            (out, gone)
         };
         match converted {
             Ok(entries) if partial => {
                 // Originals no longer held are removed (their values kept for the plans of
                 // keys added again), kept ones change in place, and the others are appended.
                 let mut removed: Vec<(String, Value)> = Vec::new();
-                for o in &originals {
-                    let held = entries
-                        .iter()
-                        .any(|(k, _, kept)| *kept && k.as_str() == &**o);
-                    if !held && let Some(v) = doc.ctx.shift_remove(&**o) {
-                        removed.push((o.to_string(), v));
+                for o in gone {
+                    if let Some(v) = doc.ctx.shift_remove(&o) {
+                        removed.push((o, v));
                     }
                 }
                 for (k, plan, kept) in entries {
@@ -461,16 +470,35 @@ fn snake_case(class: &str) -> String {
 #[derive(Debug)]
 pub struct Condition {
     script: Script,
+    /// The condition in a form decided from the document alone, when it has one.
+    quick: Option<quick::Quick>,
 }
 
 impl Condition {
     /// Compiles an `if` option: a source string or `{source, lang, params}`.
     pub fn from_config(v: &Value) -> Result<Condition, String> {
-        Script::from_options(v).map(|script| Condition { script })
+        let script = Script::from_options(v)?;
+        let quick = quick::Quick::compile(&script.program);
+        Ok(Condition { script, quick })
     }
 
     /// Evaluates against a read-only view of the document.
     pub fn eval(&self, doc: &IngestDocument) -> Result<bool, IngestError> {
+        if let Some(b) = self.quick.as_ref().and_then(|q| q.eval(&doc.ctx)) {
+            return Ok(b);
+        }
+        self.script.eval_condition(doc)
+    }
+
+    /// The quick form, if the condition has one.
+    #[cfg(test)]
+    fn quick(&self) -> Option<&quick::Quick> {
+        self.quick.as_ref()
+    }
+
+    /// Evaluates with the interpreter, never the quick form.
+    #[cfg(test)]
+    fn eval_general(&self, doc: &IngestDocument) -> Result<bool, IngestError> {
         self.script.eval_condition(doc)
     }
 

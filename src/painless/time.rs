@@ -8,7 +8,7 @@
 
 use super::ast::Ty;
 use super::interp::{Exc, Res, convert};
-use super::value::{Obj, V};
+use super::value::{JStr, Obj, V};
 use crate::dates::{DateFormatter, Zone, ZonedDateTime as Zdt, offset_id};
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 use std::cmp::Ordering;
@@ -1823,12 +1823,12 @@ fn want_int(v: &V<'_>) -> Res<i64> {
     }
 }
 
-fn want_text(v: &V<'_>) -> Res<Rc<str>> {
+fn want_text<'a>(v: &V<'a>) -> Res<JStr<'a>> {
     match v {
         V::Str(s) => Ok(s.clone()),
         V::Null => Err(Exc::npe("text")),
         V::Obj(o) => match &**o {
-            Obj::Builder(b) => Ok(Rc::from(b.borrow().as_str())),
+            Obj::Builder(b) => Ok(JStr::Shared(Rc::from(b.borrow().as_str()))),
             _ => Err(Exc::cce(format!(
                 "Cannot cast {} to java.lang.CharSequence",
                 v.class_name()
@@ -2487,7 +2487,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
         ("truncatedTo", 1) => Ok(tv(truncate(t, want_unit(a(0))?)?)),
         ("format", 1) => {
             let f = want_formatter(a(0))?;
-            Ok(V::Str(Rc::from(format_with(&f, t)?)))
+            Ok(V::owned_str(format_with(&f, t)?))
         }
         (
             "withYear" | "withMonth" | "withDayOfMonth" | "withDayOfYear" | "withHour"
@@ -2615,7 +2615,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                 }
             }
             Time::Zone(z) => match (name, argc) {
-                ("getId", 0) => Ok(V::Str(Rc::from(z.id()))),
+                ("getId", 0) => Ok(V::owned_str(z.id())),
                 ("getTotalSeconds", 0) => match z {
                     Zone::Offset(s) => int(*s as i64),
                     _ => Err(no_time_method(t, name, argc)),
@@ -2641,10 +2641,10 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
                 _ => Err(no_time_method(t, name, argc)),
             },
             Time::Formatter(f) => match (name, argc) {
-                ("format", 1) => Ok(V::Str(Rc::from(format_with(
+                ("format", 1) => Ok(V::owned_str(format_with(
                     f,
                     want_time(a(0), "TemporalAccessor")?,
-                )?))),
+                )?)),
                 ("withZone", 1) => {
                     let z = if a(0).is_null() {
                         None
@@ -2666,7 +2666,7 @@ pub fn method<'a>(t: &Time, name: &str, args: &[V<'a>], now_year: i32) -> Res<V<
             Time::DayOfWeek(d) | Time::Month(d) => match (name, argc) {
                 ("getValue", 0) => int(*d as i64),
                 ("ordinal", 0) => int(*d as i64 - 1),
-                ("name", 0) => Ok(V::Str(Rc::from(t.to_java_string()))),
+                ("name", 0) => Ok(V::owned_str(t.to_java_string())),
                 ("plus" | "minus", 1) => {
                     let n = want_long(a(0))?;
                     let n = if name == "minus" { -(n % 12) } else { n % 12 };

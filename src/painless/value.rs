@@ -40,7 +40,7 @@ pub enum V<'a> {
     /// Double.
     Double(f64),
     /// String.
-    Str(Rc<str>),
+    Str(JStr<'a>),
     /// ArrayList.
     List(ListRef<'a>),
     /// A Java array (`String[]`, …).
@@ -57,6 +57,75 @@ pub enum V<'a> {
     DocList(&'a [Value]),
     /// Any other object.
     Obj(Rc<Obj<'a>>),
+}
+
+/// A Java string: shared by the values that hold it, or lent for the run by the script's
+/// source or the document (so literals and document strings are not copied).
+#[derive(Clone)]
+pub enum JStr<'a> {
+    /// Made by the script.
+    Shared(Rc<str>),
+    /// A literal of the script or a string of the document.
+    Lent(&'a str),
+}
+
+impl std::ops::Deref for JStr<'_> {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        match self {
+            JStr::Shared(s) => s,
+            JStr::Lent(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Debug for JStr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for JStr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq for JStr<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for JStr<'_> {}
+
+impl Hash for JStr<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (**self).hash(h)
+    }
+}
+
+impl From<Rc<str>> for JStr<'_> {
+    fn from(s: Rc<str>) -> Self {
+        JStr::Shared(s)
+    }
+}
+
+impl JStr<'_> {
+    /// The string as an `Rc` (copied when lent).
+    pub fn to_rc(&self) -> Rc<str> {
+        match self {
+            JStr::Shared(s) => s.clone(),
+            JStr::Lent(s) => Rc::from(*s),
+        }
+    }
+
+    /// Whether both are the very same string object (Java's `==` on strings).
+    pub fn same(&self, other: &JStr<'_>) -> bool {
+        let (a, b): (&str, &str) = (self, other);
+        std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()
+    }
 }
 
 /// Which view of a map.
@@ -199,7 +268,7 @@ impl<'a> indexmap::Equivalent<K<'a>> for StrKey<'_> {
 impl<'a> K<'a> {
     /// A string key.
     pub fn str(s: &str) -> K<'a> {
-        K(V::Str(Rc::from(s)))
+        K(V::str(s))
     }
 }
 
@@ -324,7 +393,12 @@ fn in_hash_order<T>(items: Vec<T>, hash: impl Fn(&T) -> i32) -> Vec<T> {
 impl<'a> V<'a> {
     /// A string value.
     pub fn str(s: &str) -> V<'a> {
-        V::Str(Rc::from(s))
+        V::Str(JStr::Shared(Rc::from(s)))
+    }
+
+    /// A string value made from `s` (a `String`, `&str`, …).
+    pub fn owned_str(s: impl Into<Rc<str>>) -> V<'a> {
+        V::Str(JStr::Shared(s.into()))
     }
 
     /// A new ArrayList.
@@ -851,15 +925,22 @@ fn rebuild_map(entries: Vec<PlanEntry>, orig: Map) -> Map {
 /// A document value as an interpreter value: containers stay borrowed (read-only).
 pub fn from_doc(v: &Value) -> V<'_> {
     match v {
-        Value::Null => V::Null,
+        Value::String(s) => V::Str(JStr::Lent(s)),
+        Value::List(l) => V::DocList(l),
+        Value::Map(m) => V::DocMap(m),
+        other => scalar(other),
+    }
+}
+
+/// A null, boolean or number as an interpreter value (`Null` for anything else).
+fn scalar<'a>(v: &Value) -> V<'a> {
+    match v {
         Value::Bool(b) => V::Bool(*b),
         Value::Int(i) => V::Int(*i),
         Value::Long(l) => V::Long(*l),
         Value::Float(f) => V::Float(*f),
         Value::Double(d) => V::Double(*d),
-        Value::String(s) => V::str(s),
-        Value::List(l) => V::DocList(l),
-        Value::Map(m) => V::DocMap(m),
+        Value::Null | Value::String(_) | Value::List(_) | Value::Map(_) => V::Null,
     }
 }
 
@@ -888,17 +969,23 @@ pub fn doc_within(root: &Map, v: &V<'_>) -> bool {
 }
 
 /// A document value copied into shared mutable containers (scripts).
-pub fn from_value<'a>(v: &Value) -> V<'a> {
+pub fn from_value(v: &Value) -> V<'_> {
     match v {
         Value::List(l) => V::new_list(l.iter().map(from_value).collect()),
         Value::Map(m) => V::new_map(map_from_value(m)),
-        Value::Null => V::Null,
-        Value::Bool(b) => V::Bool(*b),
-        Value::Int(i) => V::Int(*i),
-        Value::Long(l) => V::Long(*l),
-        Value::Float(f) => V::Float(*f),
-        Value::Double(d) => V::Double(*d),
+        Value::String(s) => V::Str(JStr::Lent(s)),
+        other => scalar(other),
+    }
+}
+
+/// A value made by the script from a document value that does not outlive it: strings are
+/// copied.
+pub fn copy_value<'a>(v: &Value) -> V<'a> {
+    match v {
+        Value::List(l) => V::new_list(l.iter().map(copy_value).collect()),
+        Value::Map(m) => V::new_map(m.iter().map(|(k, v)| (K::str(k), copy_value(v))).collect()),
         Value::String(s) => V::str(s),
+        other => scalar(other),
     }
 }
 
@@ -914,6 +1001,8 @@ fn guard(p: usize, stack: &mut Vec<usize>) -> Result<(), String> {
 }
 
 /// A document map copied into an interpreter map.
-pub fn map_from_value<'a>(m: &Map) -> IndexMap<K<'a>, V<'a>, HashState> {
-    m.iter().map(|(k, v)| (K::str(k), from_value(v))).collect()
+pub fn map_from_value(m: &Map) -> IndexMap<K<'_>, V<'_>, HashState> {
+    m.iter()
+        .map(|(k, v)| (K(V::Str(JStr::Lent(k))), from_value(v)))
+        .collect()
 }
