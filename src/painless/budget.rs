@@ -19,6 +19,8 @@
 //! run limit also bounds the work a script can do by copying: appending one char at a time
 //! with `s = s + c` stops at about 32,000 chars.
 
+#[cfg(test)]
+use super::interp::Thrown;
 use super::interp::{Exc, Res};
 use super::value::{JStr, V};
 use std::cell::Cell;
@@ -52,11 +54,7 @@ pub fn used() -> usize {
 
 /// The error a script gets when it is over budget (Java's `OutOfMemoryError`, uncatchable).
 pub fn out_of_memory(msg: impl Into<String>) -> Exc {
-    Exc::Fatal {
-        class: "OutOfMemoryError",
-        msg: msg.into(),
-        pos: usize::MAX,
-    }
+    Exc::fatal("OutOfMemoryError", msg, usize::MAX)
 }
 
 fn charge(bytes: usize) -> Res<()> {
@@ -185,8 +183,11 @@ mod tests {
 
     fn class_of(r: Res<()>) -> Option<(&'static str, String)> {
         match r {
-            Err(Exc::Fatal { class, msg, .. }) => Some((class, msg)),
-            _ => None,
+            Err(e) => match *e.0 {
+                Thrown::Fatal { class, msg, .. } => Some((class, msg)),
+                Thrown::Java { .. } => None,
+            },
+            Ok(()) => None,
         }
     }
 

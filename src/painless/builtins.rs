@@ -1265,15 +1265,15 @@ pub fn call_static<'a>(
         }
         ("Objects", "requireNonNull") => {
             if a0.is_null() {
-                return Err(Exc::Java {
-                    class: "NullPointerException",
-                    msg: if args.len() == 2 {
+                return Err(Exc::java(
+                    "NullPointerException",
+                    if args.len() == 2 {
                         Some(a1.to_java_string())
                     } else {
                         None
                     },
-                    pos: usize::MAX,
-                });
+                    usize::MAX,
+                ));
             }
             a0
         }

@@ -20,9 +20,13 @@ fn stack_pos() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
-/// A Java exception raised while running, with the source offset where it happened.
+/// A Java exception raised while running (boxed, so that results stay small).
 #[derive(Debug, Clone)]
-pub enum Exc {
+pub struct Exc(pub Box<Thrown>);
+
+/// What was thrown, with the source offset where it happened.
+#[derive(Debug, Clone)]
+pub enum Thrown {
     /// A catchable exception: simple class name (`NullPointerException`) and message.
     Java {
         /// Simple class name.
@@ -44,13 +48,21 @@ pub enum Exc {
 }
 
 impl Exc {
+    /// A catchable exception of `class` with an optional message, thrown at `pos`.
+    pub fn java(class: &'static str, msg: Option<String>, pos: usize) -> Exc {
+        Exc(Box::new(Thrown::Java { class, msg, pos }))
+    }
+    /// An uncatchable error of `class`, thrown at `pos`.
+    pub fn fatal(class: &'static str, msg: impl Into<String>, pos: usize) -> Exc {
+        Exc(Box::new(Thrown::Fatal {
+            class,
+            msg: msg.into(),
+            pos,
+        }))
+    }
     /// A catchable exception of `class` with a message.
     pub fn new(class: &'static str, msg: impl Into<String>) -> Exc {
-        Exc::Java {
-            class,
-            msg: Some(msg.into()),
-            pos: usize::MAX,
-        }
+        Exc::java(class, Some(msg.into()), usize::MAX)
     }
     /// `NullPointerException`.
     pub fn npe(msg: impl Into<String>) -> Exc {
@@ -66,8 +78,8 @@ impl Exc {
     }
     /// Fills in the offset if not yet known.
     pub fn at(mut self, p: usize) -> Exc {
-        match &mut self {
-            Exc::Java { pos, .. } | Exc::Fatal { pos, .. } if *pos == usize::MAX => *pos = p,
+        match &mut *self.0 {
+            Thrown::Java { pos, .. } | Thrown::Fatal { pos, .. } if *pos == usize::MAX => *pos = p,
             _ => {}
         }
         self
@@ -170,11 +182,11 @@ pub fn note_borrowed_escape() {
 pub fn read_only() -> Exc {
     if BORROWED_RUN.with(|r| r.get()) {
         BORROWED_WRITE.with(|w| w.set(true));
-        return Exc::Fatal {
-            class: "UnsupportedOperationException",
-            msg: "write to a borrowed document view".into(),
-            pos: usize::MAX,
-        };
+        return Exc::fatal(
+            "UnsupportedOperationException",
+            "write to a borrowed document view",
+            usize::MAX,
+        );
     }
     Exc::new(
         "UnsupportedOperationException",
@@ -269,12 +281,11 @@ impl<'a> Interp<'a> {
     fn tick(&mut self, pos: usize) -> Res<()> {
         self.loops += 1;
         if self.loops > MAX_LOOP {
-            return Err(Exc::Fatal {
-                class: "PainlessError",
-                msg: "The maximum number of statements that can be executed in a loop has been reached."
-                    .into(),
+            return Err(Exc::fatal(
+                "PainlessError",
+                "The maximum number of statements that can be executed in a loop has been reached.",
                 pos,
-            });
+            ));
         }
         Ok(())
     }
@@ -379,11 +390,7 @@ impl<'a> Interp<'a> {
                 let v = self.eval(e)?;
                 return Err(match v {
                     V::Obj(o) => match &*o {
-                        Obj::Exception(c, m) => Exc::Java {
-                            class: c,
-                            msg: m.clone(),
-                            pos: usize::MAX,
-                        },
+                        Obj::Exception(c, m) => Exc::java(c, m.clone(), usize::MAX),
                         _ => Exc::cce(format!(
                             "Cannot cast {} to java.lang.Throwable",
                             V::Obj(o.clone()).class_name()
@@ -397,21 +404,20 @@ impl<'a> Interp<'a> {
                 });
             }
             StmtKind::Try(body, catches) => match self.exec_block(body) {
-                Err(Exc::Java { class, msg, pos }) => {
-                    for c in catches {
-                        if builtins::exception_is_a(class, c.class) {
-                            let mark = self.vars.len();
-                            self.vars.push((
-                                &c.name,
-                                &DEF,
-                                V::obj(Obj::Exception(class, msg.clone())),
-                            ));
-                            let r = self.exec_block(&c.body);
-                            self.vars.truncate(mark);
-                            return r;
-                        }
+                Err(e) => {
+                    if let Thrown::Java { class, msg, .. } = &*e.0
+                        && let Some(c) = catches
+                            .iter()
+                            .find(|c| builtins::exception_is_a(class, c.class))
+                    {
+                        let mark = self.vars.len();
+                        self.vars
+                            .push((&c.name, &DEF, V::obj(Obj::Exception(class, msg.clone()))));
+                        let r = self.exec_block(&c.body);
+                        self.vars.truncate(mark);
+                        return r;
                     }
-                    return Err(Exc::Java { class, msg, pos });
+                    return Err(e);
                 }
                 other => return other,
             },
@@ -671,9 +677,14 @@ impl<'a> Interp<'a> {
             ExprKind::Assign { target, op, value } => self.assign(target, *op, value)?,
             ExprKind::IncDec { target, pre, delta } => self.inc_dec(target, *pre, *delta)?,
             ExprKind::Lambda(l) => {
-                // Capture the visible variables by value, as Java's effectively-final captures.
-                let captured = self.vars[self.frame..].to_vec();
-                V::obj(Obj::Func(Func::Lambda(l, captured)))
+                // Capture the visible variables by value, as Java's effectively-final captures;
+                // a lambda that only forwards its parameters to a function uses none of them.
+                let forward = self.forwarded(l);
+                let captured = match forward {
+                    Some(_) => Vec::new(),
+                    None => self.vars[self.frame..].to_vec(),
+                };
+                V::obj(Obj::Func(Func::Lambda(l, captured, forward)))
             }
             ExprKind::FuncRef(r) => {
                 let recv = match &**r {
@@ -877,11 +888,11 @@ impl<'a> Interp<'a> {
         {
             self.depth -= 1;
             self.vars.truncate(base);
-            return Err(Exc::Fatal {
-                class: "StackOverflowError",
-                msg: "the script exceeded the maximum call depth".into(),
-                pos: usize::MAX,
-            });
+            return Err(Exc::fatal(
+                "StackOverflowError",
+                "the script exceeded the maximum call depth",
+                usize::MAX,
+            ));
         }
         let saved_frame = self.frame;
         self.frame = base;
@@ -962,7 +973,7 @@ impl<'a> Interp<'a> {
             )));
         };
         match func {
-            Func::Lambda(l, captured) => self.call_lambda(l, captured, args),
+            Func::Lambda(l, captured, forward) => self.call_lambda(l, captured, *forward, args),
             _ => self.call_func(func, args.collect()),
         }
     }
@@ -971,6 +982,7 @@ impl<'a> Interp<'a> {
         &mut self,
         l: &'a Lambda,
         captured: &[(&'a str, &'a Ty, V<'a>)],
+        forward: Option<(&'a Function, usize)>,
         args: impl ExactSizeIterator<Item = V<'a>>,
     ) -> Res<V<'a>> {
         if l.params.len() != args.len() {
@@ -980,7 +992,7 @@ impl<'a> Interp<'a> {
                 args.len()
             )));
         }
-        if let Some((f, pos)) = self.forwarded(l) {
+        if let Some((f, pos)) = forward {
             return self.call_forwarded(l, f, pos, args);
         }
         let out = self.run_in_frame(captured, &l.params, args, &l.body);
@@ -1035,11 +1047,11 @@ impl<'a> Interp<'a> {
         if self.depth > MAX_CALL_DEPTH || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
         {
             self.depth -= 1;
-            return Err(Exc::Fatal {
-                class: "StackOverflowError",
-                msg: "the script exceeded the maximum call depth".into(),
-                pos: usize::MAX,
-            });
+            return Err(Exc::fatal(
+                "StackOverflowError",
+                "the script exceeded the maximum call depth",
+                usize::MAX,
+            ));
         }
         let base = self.vars.len();
         for (v, (t, _)) in args.zip(&l.params) {
@@ -1064,7 +1076,9 @@ impl<'a> Interp<'a> {
     /// Calls a function value.
     fn call_func(&mut self, func: &Func<'a>, args: Vec<V<'a>>) -> Res<V<'a>> {
         match func {
-            Func::Lambda(l, captured) => self.call_lambda(l, captured, args.into_iter()),
+            Func::Lambda(l, captured, forward) => {
+                self.call_lambda(l, captured, *forward, args.into_iter())
+            }
             Func::Local(f) => self.call_function(f, args),
             Func::Ref(r, recv) => match &**r {
                 FuncRef::Local(name) => match self.functions.iter().find(|f| f.name == *name) {

@@ -169,9 +169,9 @@ impl Script {
 
     /// Elasticsearch's `script_exception` for a run-time failure.
     fn runtime_error(&self, e: Exc) -> IngestError {
-        let (class, msg, pos) = match e {
-            Exc::Java { class, msg, pos } => (class, msg, pos),
-            Exc::Fatal { class, msg, pos } => (class, Some(msg), pos),
+        let (class, msg, pos) = match *e.0 {
+            interp::Thrown::Java { class, msg, pos } => (class, msg, pos),
+            interp::Thrown::Fatal { class, msg, pos } => (class, Some(msg), pos),
         };
         let kind = snake_case(class);
         let reason = msg.clone().unwrap_or_default();

@@ -435,10 +435,11 @@ impl JavaRegex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::painless::interp::Thrown;
 
     fn limit_message(r: Res<bool>) -> String {
-        match r {
-            Err(Exc::Java { class, msg, .. }) => {
+        match r.map_err(|e| *e.0) {
+            Err(Thrown::Java { class, msg, .. }) => {
                 assert_eq!(class, "CircuitBreakingException");
                 msg.unwrap_or_default()
             }
@@ -565,8 +566,8 @@ mod tests {
                 "character to be escaped is missing",
             ),
         ] {
-            match r.replace("x", repl, true) {
-                Err(Exc::Java {
+            match r.replace("x", repl, true).map_err(|e| *e.0) {
+                Err(Thrown::Java {
                     class: c, msg: m, ..
                 }) => {
                     assert_eq!((c, m.as_deref()), (class, Some(msg)), "{repl}");

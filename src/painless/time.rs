@@ -2793,8 +2793,8 @@ mod tests {
             ),
             ("x", "Text 'x' could not be parsed at index 0"),
         ] {
-            let Err(Exc::Java { class, msg: m, .. }) =
-                call_static("ZonedDateTime", "parse", &[V::str(text)], 2024)
+            let Err(super::super::interp::Thrown::Java { class, msg: m, .. }) =
+                call_static("ZonedDateTime", "parse", &[V::str(text)], 2024).map_err(|e| *e.0)
             else {
                 panic!("{text} parsed")
             };

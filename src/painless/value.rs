@@ -214,8 +214,13 @@ pub struct Matcher {
 /// Something callable.
 #[derive(Debug)]
 pub enum Func<'a> {
-    /// A lambda with its captured variables.
-    Lambda(&'a Lambda, Vec<(&'a str, &'a Ty, V<'a>)>),
+    /// A lambda with its captured variables, and the function it only forwards its
+    /// parameters to, if it does (see `Interp::forwarded`).
+    Lambda(
+        &'a Lambda,
+        Vec<(&'a str, &'a Ty, V<'a>)>,
+        Option<(&'a Function, usize)>,
+    ),
     /// A script function.
     Local(&'a Function),
     /// A method reference.
