@@ -769,6 +769,12 @@ impl<'a> Interp<'a> {
                 .field_instance_of(obj, name, *null_safe, t)
                 .map_err(|e| e.at(x.pos));
         }
+        // A variable is tested where it is, without a copy.
+        if let ExprKind::Var(name) = &x.kind
+            && let Some(i) = self.lookup(name)
+        {
+            return Ok(instance_of(&self.vars[i].2, t));
+        }
         let v = self.eval(x)?;
         Ok(instance_of(&v, t))
     }
@@ -797,15 +803,25 @@ impl<'a> Interp<'a> {
                 _ => {}
             }
         }
-        let a = self.eval(l)?;
         // `x == 'literal'` and `x == null`: decided without making the literal a value. Only a
         // string equals a string and only null equals null, whatever `x` is (def_equals,
-        // java_equals and wrapper_equals all agree on that).
-        match (&a, &r.kind) {
-            (V::Str(x), ExprKind::Str(lit)) => return Ok(**x == **lit),
-            (_, ExprKind::Str(_)) => return Ok(false),
-            (_, ExprKind::Null) => return Ok(a.is_null()),
-            _ => {}
+        // java_equals and wrapper_equals all agree on that). A variable is compared where it
+        // is, without a copy.
+        let literal = |a: &V<'a>| match (a, &r.kind) {
+            (V::Str(x), ExprKind::Str(lit)) => Some(**x == **lit),
+            (_, ExprKind::Str(_)) => Some(false),
+            (_, ExprKind::Null) => Some(a.is_null()),
+            _ => None,
+        };
+        if let ExprKind::Var(name) = &l.kind
+            && let Some(i) = self.lookup(name)
+            && let Some(eq) = literal(&self.vars[i].2)
+        {
+            return Ok(eq);
+        }
+        let a = self.eval(l)?;
+        if let Some(eq) = literal(&a) {
+            return Ok(eq);
         }
         let b = self.eval(r)?;
         Ok(match self.wrapper_equals(&a, &b) {
@@ -841,12 +857,9 @@ impl<'a> Interp<'a> {
             return Ok(false);
         }
         match &o {
-            V::DocMap(m) if name != "empty" => Ok(match m.get(name) {
-                // Only the kind of value matters to `instanceof`.
-                Some(crate::value::Value::String(_)) => instance_of(&V::Str(JStr::Lent("")), t),
-                Some(v) => instance_of(&from_doc(v), t),
-                None => false,
-            }),
+            V::DocMap(m) if name != "empty" => {
+                Ok(m.get(name).is_some_and(|v| instance_of(&from_doc(v), t)))
+            }
             _ => Ok(instance_of(&get_field(&o, name)?, t)),
         }
     }
@@ -1732,7 +1745,16 @@ fn java_name(t: &Ty) -> String {
 }
 
 /// Converts a value to a declared type: implicit (assignment) or explicit (cast).
+#[inline]
 pub fn convert<'a>(v: V<'a>, t: &Ty, explicit: bool) -> Res<V<'a>> {
+    // `def` takes any value: the common case stays out of the general conversion.
+    match t {
+        Ty::Def => Ok(v),
+        _ => convert_to(v, t, explicit),
+    }
+}
+
+fn convert_to<'a>(v: V<'a>, t: &Ty, explicit: bool) -> Res<V<'a>> {
     let fail = |v: &V<'_>| {
         Exc::cce(format!(
             "Cannot cast {} to {}",
