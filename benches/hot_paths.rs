@@ -67,7 +67,16 @@ fn painless(c: &mut Criterion) {
     ))
     .unwrap();
     let d = doc();
+    // Plain field tests are decided from the document (painless::quick)…
     g.bench_function("condition", |b| b.iter(|| black_box(cond.eval(&d).is_ok())));
+    // …other conditions run in the interpreter.
+    let general = Condition::from_config(&Value::from(
+        "ctx.authentik?.action instanceof String && ctx.authentik.action.length() > 3",
+    ))
+    .unwrap();
+    g.bench_function("condition/interpreted", |b| {
+        b.iter(|| black_box(general.eval(&d).is_ok()))
+    });
     let script = Script::compile(
         "def m = params.get(ctx.authentik.action); if (m != null) { if (ctx.event == null) { ctx.event = [:] } ctx.event.category = new ArrayList(m.category); ctx.event.outcome = m.outcome }",
         json(r#"{"login":{"category":["authentication","session"],"outcome":"success"}}"#)
