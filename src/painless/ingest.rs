@@ -455,7 +455,7 @@ pub fn community_id<'a>(args: &[V<'a>]) -> Res<V<'a>> {
         icmp_code: vals.get(7),
     };
     crate::processors::community_id(&flow, seed)
-        .map(|s| V::owned_str(s))
+        .map(V::owned_str)
         .map_err(|e| Exc::iae(e.root_reason().to_string()))
 }
 

@@ -63,6 +63,10 @@ const _: () = {
     check::<Script>();
 };
 
+/// A ctx key after a run: its name, how to build its value from the document's value, and
+/// whether it is kept in place.
+type Planned = (String, value::Plan, bool);
+
 fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(src.len());
     let before = src.get(..offset).unwrap_or(src);
@@ -270,10 +274,7 @@ impl Script {
         let mut originals: Vec<&str> = Vec::new();
         // The new ctx: (key, how to build its value from the document's value, kept in place).
         // Also the originals no longer held (owned: the document changes after the run).
-        let (converted, gone): (
-            Result<Vec<(String, value::Plan, bool)>, String>,
-            Vec<String>,
-        ) = {
+        let (converted, gone): (Result<Vec<Planned>, String>, Vec<String>) = {
             let ctx = V::new_map(
                 doc.ctx
                     .iter()
@@ -310,7 +311,7 @@ impl Script {
             };
             let parent = std::rc::Rc::as_ptr(top) as usize;
             let entries = top.borrow();
-            let out: Result<Vec<(String, value::Plan, bool)>, String> = entries
+            let out: Result<Vec<Planned>, String> = entries
                 .iter()
                 .map(|(k, v)| {
                     let kept = matches!(&k.0, V::Str(s)

@@ -263,12 +263,9 @@ mod tests {
             for json in DOCS {
                 let d = doc(json);
                 let general = cond.eval_general(&d);
-                match quick.eval(&d.ctx) {
-                    Some(b) => {
-                        answered += 1;
-                        assert_eq!(general.ok(), Some(b), "{src} on {json}");
-                    }
-                    None => {}
+                if let Some(b) = quick.eval(&d.ctx) {
+                    answered += 1;
+                    assert_eq!(general.ok(), Some(b), "{src} on {json}");
                 }
             }
         }
@@ -299,5 +296,121 @@ mod tests {
             let cond = Condition::from_config(&Value::String(src.into())).unwrap();
             assert!(cond.quick().is_none(), "{src}");
         }
+    }
+
+    /// A small deterministic generator (xorshift), so the random cases repeat.
+    struct Gen(u64);
+
+    impl Gen {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+        fn pick<'s>(&mut self, from: &[&'s str]) -> &'s str {
+            from[self.below(from.len())]
+        }
+    }
+
+    const KEYS: &[&str] = &["a", "b", "tags", "flag"];
+    const WORDS: &[&str] = &["x", "pre-x", "x@y", "", "true"];
+
+    fn random_value(g: &mut Gen, depth: usize) -> String {
+        match g.below(if depth > 2 { 6 } else { 8 }) {
+            0 => "null".into(),
+            1 => "true".into(),
+            2 => "false".into(),
+            3 => "7".into(),
+            4 | 5 => format!("{:?}", g.pick(WORDS)),
+            6 => {
+                let items: Vec<String> = (0..g.below(3))
+                    .map(|_| random_value(g, depth + 1))
+                    .collect();
+                format!("[{}]", items.join(","))
+            }
+            _ => random_map(g, depth + 1),
+        }
+    }
+
+    fn random_map(g: &mut Gen, depth: usize) -> String {
+        let mut keys: Vec<&str> = KEYS.iter().copied().filter(|_| g.below(2) == 0).collect();
+        keys.dedup();
+        let entries: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{k:?}:{}", random_value(g, depth)))
+            .collect();
+        format!("{{{}}}", entries.join(","))
+    }
+
+    fn random_path(g: &mut Gen) -> String {
+        let mut p = "ctx".to_string();
+        for _ in 0..1 + g.below(3) {
+            p.push_str(if g.below(2) == 0 { "." } else { "?." });
+            p.push_str(g.pick(KEYS));
+        }
+        p
+    }
+
+    fn random_condition(g: &mut Gen, depth: usize) -> String {
+        let lit = g.pick(WORDS);
+        match g.below(if depth > 1 { 7 } else { 10 }) {
+            0 => format!("{} == null", random_path(g)),
+            1 => format!("{} != null", random_path(g)),
+            2 => format!("{} == '{lit}'", random_path(g)),
+            3 => format!("{} != {}", random_path(g), ["true", "false"][g.below(2)]),
+            4 => format!(
+                "{} instanceof {}",
+                random_path(g),
+                g.pick(&["String", "Map", "List"])
+            ),
+            5 => format!(
+                "{}.{}('{lit}')",
+                random_path(g),
+                g.pick(&["contains", "startsWith", "endsWith"])
+            ),
+            6 => format!("!({})", random_condition(g, depth + 1)),
+            7 => format!(
+                "{} && {}",
+                random_condition(g, depth + 1),
+                random_condition(g, depth + 1)
+            ),
+            _ => format!(
+                "({}) || ({})",
+                random_condition(g, depth + 1),
+                random_condition(g, depth + 1)
+            ),
+        }
+    }
+
+    #[test]
+    fn random_conditions_on_random_documents_agree() {
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        let docs: Vec<IngestDocument> = (0..60).map(|_| doc(&random_map(&mut g, 0))).collect();
+        let (mut answered, mut total) = (0, 0);
+        for _ in 0..300 {
+            let src = random_condition(&mut g, 0);
+            let cond = Condition::from_config(&Value::String(src.clone())).unwrap();
+            let quick = cond
+                .quick()
+                .unwrap_or_else(|| panic!("no quick form: {src}"));
+            for d in &docs {
+                total += 1;
+                if let Some(b) = quick.eval(&d.ctx) {
+                    answered += 1;
+                    let general = cond.eval_general(d);
+                    assert_eq!(
+                        general.as_ref().ok(),
+                        Some(&b),
+                        "{src} on {:?}: {general:?}",
+                        d.ctx
+                    );
+                }
+            }
+        }
+        assert!(
+            answered * 3 > total,
+            "{answered} of {total} answered quickly"
+        );
     }
 }
