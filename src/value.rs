@@ -209,6 +209,15 @@ impl Value {
 
     /// Parses JSON text into a Value with Elasticsearch's number typing.
     pub fn from_json_str(text: &str) -> Result<Value, serde_json::Error> {
+        if let Some(v) = FastJson::read(text) {
+            return Ok(v);
+        }
+        Self::from_json_str_serde(text)
+    }
+
+    /// [`Value::from_json_str`] through serde_json: the reference for [`FastJson`], and what
+    /// gives the value or the error whenever that reader gives up.
+    fn from_json_str_serde(text: &str) -> Result<Value, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(text);
         let v = Value::deserialize(&mut de)?;
         de.end()?;
@@ -218,8 +227,13 @@ impl Value {
     /// Compact JSON, numbers printed as Java prints them.
     pub fn to_json(&self) -> String {
         let mut s = String::new();
-        write_json(self, &mut s, None, 0, false);
+        write_json_compact(self, &mut s);
         s
+    }
+
+    /// Appends [`Value::to_json`]'s text to `out` (a buffer reused across documents).
+    pub fn write_json_to(&self, out: &mut String) {
+        write_json_compact(self, out);
     }
 
     /// Pretty JSON with the given indent and keys sorted at every level (golden-file format).
@@ -372,6 +386,319 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+/// A strict JSON reader straight into [`Value`], for [`Value::from_json_str`]: it builds what
+/// serde_json and [`ValueVisitor`] build, or gives up (`None`) on anything else (invalid JSON,
+/// unpaired surrogate escapes, numbers out of range, deep nesting), and serde_json then reads
+/// the text again, giving the value or its own error message.
+struct FastJson<'t> {
+    text: &'t str,
+    pos: usize,
+    depth: usize,
+    /// Entries of the objects being read, innermost last: a map is built at its final size.
+    pending: Vec<(String, Value)>,
+}
+
+/// Nesting deeper than this is left to serde_json (whose limit is 127 levels).
+const FAST_JSON_MAX_DEPTH: usize = 100;
+
+impl<'t> FastJson<'t> {
+    /// The whole text as one value (surrounded by JSON whitespace), or `None`.
+    fn read(text: &'t str) -> Option<Value> {
+        let mut r = FastJson {
+            text,
+            pos: 0,
+            depth: 0,
+            pending: Vec::new(),
+        };
+        r.skip_ws();
+        let v = r.value()?;
+        r.skip_ws();
+        (r.pos == text.len()).then_some(v)
+    }
+
+    fn byte(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Skips JSON whitespace (what serde_json skips).
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.byte() {
+            self.pos += 1;
+        }
+    }
+
+    fn value(&mut self) -> Option<Value> {
+        match self.byte()? {
+            b'"' => {
+                self.pos += 1;
+                self.string().map(Value::String)
+            }
+            b'{' => self.object(),
+            b'[' => self.list(),
+            b't' => self.word("true", Value::Bool(true)),
+            b'f' => self.word("false", Value::Bool(false)),
+            b'n' => self.word("null", Value::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, word: &str, v: Value) -> Option<Value> {
+        if !self
+            .text
+            .as_bytes()
+            .get(self.pos..)?
+            .starts_with(word.as_bytes())
+        {
+            return None;
+        }
+        self.pos += word.len();
+        Some(v)
+    }
+
+    /// Steps into a container (over its opening byte), unless that nests too deep.
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        self.pos += 1;
+        self.skip_ws();
+        (self.depth <= FAST_JSON_MAX_DEPTH).then_some(())
+    }
+
+    fn object(&mut self) -> Option<Value> {
+        self.enter()?;
+        let base = self.pending.len();
+        if self.byte()? != b'}' {
+            loop {
+                if self.byte()? != b'"' {
+                    return None;
+                }
+                self.pos += 1;
+                let key = self.string()?;
+                self.skip_ws();
+                if self.byte()? != b':' {
+                    return None;
+                }
+                self.pos += 1;
+                self.skip_ws();
+                let v = self.value()?;
+                self.pending.push((key, v));
+                self.skip_ws();
+                match self.byte()? {
+                    b',' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                    }
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        // base is the length `pending` had when this object began; it only grew since. A
+        // repeated key keeps its first place and takes the last value, as `visit_map` does.
+        let mut m = Map::with_capacity_and_hasher(self.pending.len() - base, HashState::default());
+        for (k, v) in self.pending.drain(base..) {
+            m.insert(k, v);
+        }
+        Some(Value::Map(m))
+    }
+
+    fn list(&mut self) -> Option<Value> {
+        self.enter()?;
+        let mut l = Vec::new();
+        if self.byte()? != b']' {
+            loop {
+                l.push(self.value()?);
+                self.skip_ws();
+                match self.byte()? {
+                    b',' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                    }
+                    b']' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        Some(Value::List(l))
+    }
+
+    /// A string body after its opening quote.
+    fn string(&mut self) -> Option<String> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let mut end = next_escape(bytes, start);
+        if bytes.get(end) == Some(&b'"') {
+            // Nothing to unescape: one copy. The quote is ASCII, so `end` is a char boundary.
+            self.pos = end + 1;
+            return Some(self.text[start..end].to_owned());
+        }
+        let mut out = String::with_capacity(end - start + 16);
+        // The run of text not yet copied starts at `run`, always a char boundary: the start, or
+        // just past an escape sequence (ASCII).
+        let mut run = start;
+        loop {
+            match *bytes.get(end)? {
+                b'"' => {
+                    out.push_str(&self.text[run..end]);
+                    self.pos = end + 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(&self.text[run..end]);
+                    self.pos = end + 2;
+                    let c = match *bytes.get(end + 1)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    };
+                    out.push(c);
+                    run = self.pos;
+                }
+                // 0xE2 (where next_escape stops for the writer's U+2028 and U+2029) needs
+                // nothing here: keep scanning after it (it is a lead byte).
+                0xE2 => self.pos = end + 1,
+                // A raw control character, which serde_json rejects.
+                _ => return None,
+            }
+            end = string_stop(bytes, self.pos);
+        }
+    }
+
+    /// The character of a `\u` escape whose `\u` was just read; a surrogate must be the
+    /// first of a pair written as two escapes.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let hi = self.hex4()?;
+        if (0xDC00..0xE000).contains(&hi) {
+            return None;
+        }
+        if !(0xD800..0xDC00).contains(&hi) {
+            return char::from_u32(hi);
+        }
+        if self.text.as_bytes().get(self.pos..self.pos + 2)? != b"\\u" {
+            return None;
+        }
+        self.pos += 2;
+        let lo = self.hex4()?;
+        if !(0xDC00..0xE000).contains(&lo) {
+            return None;
+        }
+        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.as_bytes().get(self.pos..self.pos + 4)?;
+        let mut n = 0;
+        for &d in digits {
+            n = n * 16 + char::from(d).to_digit(16)?;
+        }
+        self.pos += 4;
+        Some(n)
+    }
+
+    /// Steps over ASCII digits; returns how many.
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.byte().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// A number typed as serde_json and [`ValueVisitor`] type it: integers as Int or Long
+    /// (beyond i64 a Double), `-0` and anything with a fraction or an exponent as a Double.
+    fn number(&mut self) -> Option<Value> {
+        let start = self.pos;
+        let negative = self.byte() == Some(b'-');
+        self.pos += usize::from(negative);
+        let int_start = self.pos;
+        let int_digits = self.digits();
+        // pos > int_start here, so the first digit exists.
+        if int_digits == 0 || (int_digits > 1 && self.text.as_bytes()[int_start] == b'0') {
+            return None;
+        }
+        let mut float = false;
+        if self.byte() == Some(b'.') {
+            float = true;
+            self.pos += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.byte(), Some(b'e' | b'E')) {
+            float = true;
+            self.pos += 1;
+            if matches!(self.byte(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        // start..pos holds ASCII number characters: char boundaries.
+        let text = &self.text[start..self.pos];
+        let magnitude = if float {
+            None
+        } else {
+            // int_start..pos holds the digits only.
+            self.text[int_start..self.pos].parse::<u64>().ok()
+        };
+        let Some(n) = magnitude else {
+            // Both parse to the nearest double (serde_json's `float_roundtrip`), and serde_json
+            // rejects what overflows.
+            let d = text.parse::<f64>().ok()?;
+            return d.is_finite().then_some(Value::Double(d));
+        };
+        Some(if !negative {
+            match i64::try_from(n) {
+                Ok(i) => Value::from_i64(i),
+                Err(_) => Value::Double(n as f64),
+            }
+        } else {
+            // serde_json's negation: -0 and magnitudes beyond i64 become doubles.
+            let i = (n as i64).wrapping_neg();
+            if i >= 0 {
+                Value::Double(-(n as f64))
+            } else {
+                Value::from_i64(i)
+            }
+        })
+    }
+}
+
+/// The offset of the first `"`, `\\` or control character at or after `from` (`bytes.len()` if
+/// none): where a run of string text being read ends. Eight bytes at a time, as [`next_escape`]
+/// (without its 0xE2, which only the writer needs).
+#[inline(always)]
+fn string_stop(bytes: &[u8], mut from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // As in `escape_bits`: the lowest bit set is exactly the first flagged byte.
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w;
+    while from + 8 <= bytes.len() {
+        let v = word8(bytes, from);
+        let hit = (below(v ^ (ONES * 0x02), 0x21) | below(v ^ (ONES * u64::from(b'\\')), 1))
+            & (ONES * 0x80);
+        if hit != 0 {
+            return from + (hit.trailing_zeros() / 8) as usize;
+        }
+        from += 8;
+    }
+    while from < bytes.len() && !matches!(bytes[from], b'"' | b'\\' | 0..0x20) {
+        from += 1;
+    }
+    from
+}
+
 /// A map key: YAML allows non-string scalars as keys; Elasticsearch sees them as strings.
 struct KeyString(String);
 
@@ -478,30 +805,80 @@ fn java_fp_to_string(d: f64, sci: String, abs: f64) -> String {
     out
 }
 
+/// Bit 7 set for bytes of `v` that [`write_json_string`] must look at: below 0x20, `"`, `\`,
+/// or 0xE2. The lowest bit set is exactly the first such byte; higher bits may be false alarms
+/// (a borrow runs upwards from a flagged byte), so only the lowest is used.
+#[inline(always)]
+fn escape_bits(v: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Bytes of `w` below `n` (for bytes with bit 7 clear): subtracting `n` sets their bit 7.
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w;
+    // A byte is below 0x20 or equal to 0x22 (`"`) exactly when its `x ^ 0x02` is below 0x21.
+    let control_or_quote = below(v ^ (ONES * 0x02), 0x21);
+    let backslash = below(v ^ (ONES * u64::from(b'\\')), 1);
+    let e2 = below(v ^ (ONES * 0xE2), 1);
+    (control_or_quote | backslash | e2) & (ONES * 0x80)
+}
+
+/// Eight bytes of `bytes` from `at` as a little-endian word (the caller checks the bounds).
+#[inline(always)]
+fn word8(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// Four bytes of `bytes` from `at` as a little-endian word (the caller checks the bounds).
+#[inline(always)]
+fn word4(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&bytes[at..at + 4]);
+    u64::from(u32::from_le_bytes(b))
+}
+
 /// The offset of the first byte at or after `from` that [`write_json_string`] must look at
 /// (`bytes.len()` if none), eight bytes at a time: quotes, backslashes, control characters, and
-/// 0xE2, the first byte of U+2028 and U+2029 (checked in full there).
+/// 0xE2, the first byte of U+2028 and U+2029 (checked in full there). The last few bytes are
+/// read as one overlapping word rather than one by one.
+#[inline(always)]
 pub(crate) fn next_escape(bytes: &[u8], mut from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Bit 7 of each zero byte of `v`. Borrows only run upwards, from a zero byte, so the lowest
-    // bit set is exactly the first zero byte (higher ones may be false alarms).
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    while let Some(chunk) = bytes.get(from..from + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // Bytes below 0x20: `v - 0x20…` sets bit 7 of such bytes (whose bit 7 was clear).
-        let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
-        let hit = control
-            | has_zero(v ^ (ONES * u64::from(b'"')))
-            | has_zero(v ^ (ONES * u64::from(b'\\')))
-            | has_zero(v ^ (ONES * 0xE2));
+    let len = bytes.len();
+    while from + 8 <= len {
+        let hit = escape_bits(word8(bytes, from));
         if hit != 0 {
             return from + (hit.trailing_zeros() / 8) as usize;
         }
         from += 8;
     }
-    // The last few bytes, one at a time.
-    while from < bytes.len() && !ESCAPE[usize::from(bytes[from])] {
+    if from >= len {
+        return len;
+    }
+    if len >= 8 {
+        // The last eight bytes; those before `from` (already passed) are replaced by 'A', which
+        // is no hit.
+        let start = len - 8;
+        let keep = u64::MAX << (8 * (from - start));
+        let v = (word8(bytes, start) & keep) | (0x4141_4141_4141_4141 & !keep);
+        let hit = escape_bits(v);
+        return if hit == 0 {
+            len
+        } else {
+            start + (hit.trailing_zeros() / 8) as usize
+        };
+    }
+    if len - from >= 4 {
+        // Four to seven bytes: the first four and the last four (they may overlap). A hit in
+        // the low half is the earliest; without one, the lowest hit of the high half is.
+        let v = word4(bytes, from) | (word4(bytes, len - 4) << 32);
+        let hit = escape_bits(v);
+        if hit == 0 {
+            return len;
+        }
+        let k = (hit.trailing_zeros() / 8) as usize;
+        return if k < 4 { from + k } else { len + k - 8 };
+    }
+    // One to three bytes, one at a time.
+    while from < len && !ESCAPE[usize::from(bytes[from])] {
         from += 1;
     }
     from
@@ -524,63 +901,106 @@ static ESCAPE: [bool; 256] = {
 
 /// Writes a JSON string literal with the escapes Go's encoder uses (no HTML escaping).
 pub fn write_json_string(s: &str, out: &mut String) {
+    let first = next_escape(s.as_bytes(), 0);
     out.reserve(s.len() + 2);
     out.push('"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        i = next_escape(bytes, i);
-        let Some(&b) = bytes.get(i) else {
-            break;
-        };
-        // The character after the backslash; 'u' for a \u00XX escape.
-        let esc = match b {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'\n' => 'n',
-            b'\r' => 'r',
-            b'\t' => 't',
-            0x08 => 'b',
-            0x0C => 'f',
-            0xE2 => {
-                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-                if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9))
-                {
-                    // i is at an 0xE2 lead byte (a char boundary); bytes.get(i + 2) matched above.
-                    out.push_str(&s[start..i]);
-                    out.push_str(if bytes[i + 2] == 0xA8 {
-                        "\\u2028"
-                    } else {
-                        "\\u2029"
-                    });
-                    i += 3;
-                    start = i;
-                } else {
-                    i += 1;
-                }
-                continue;
-            }
-            _ => 'u',
-        };
-        // start and i sit on ASCII bytes (escaped characters are ASCII), so char boundaries.
-        if start < i {
-            out.push_str(&s[start..i]);
-        }
-        out.push('\\');
-        out.push(esc);
-        if esc == 'u' {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xF)]));
-        }
-        i += 1;
-        start = i;
+    if first == s.len() {
+        // Nothing to escape (most strings): one copy.
+        out.push_str(s);
+    } else {
+        write_escaped(s, first, out);
     }
-    // start is 0 or just past an escaped character: a char boundary.
-    out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// Bit 7 set for every byte of `v` that [`escape_bits`] flags, exactly (no false alarms): each
+/// byte is tested on its own, without a borrow or carry crossing into the next.
+#[inline(always)]
+fn escape_bits_all(v: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7F;
+    // For a byte x with bit 7 clear, `(x & 0x7F) + (0x80 - n)` has bit 7 set exactly when
+    // x >= n, and stays below 0x100; a byte with bit 7 set is never below n.
+    let below = |w: u64, n: u64| !(((w & LOW7) + ONES * (0x80 - n)) | w) & !LOW7;
+    below(v ^ (ONES * 0x02), 0x21)
+        | below(v ^ (ONES * u64::from(b'\\')), 1)
+        | below(v ^ (ONES * 0xE2), 1)
+}
+
+/// The body of [`write_json_string`] for a string with a byte to look at, first at `first`:
+/// eight bytes at a time, handling every flagged byte of a word (strings holding JSON text are
+/// full of quotes).
+#[inline(never)]
+fn write_escaped(s: &str, first: usize, out: &mut String) {
+    let bytes = s.as_bytes();
+    // The first byte not copied yet: 0 or just past an escaped character, a char boundary.
+    let mut start = 0;
+    let mut pos = first;
+    while pos + 8 <= bytes.len() {
+        let mut hits = escape_bits_all(word8(bytes, pos));
+        while hits != 0 {
+            start = escape_at(s, pos + (hits.trailing_zeros() / 8) as usize, start, out);
+            hits &= hits - 1;
+        }
+        pos += 8;
+    }
+    for i in pos..bytes.len() {
+        if ESCAPE[usize::from(bytes[i])] {
+            start = escape_at(s, i, start, out);
+        }
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Writes what precedes the flagged byte at `i` (from `start`) and its escape; returns where
+/// the text still to copy starts. An 0xE2 other than U+2028 or U+2029 needs no escape. The
+/// bytes after a flagged 0xE2 (0x80-0xBF) are never flagged, so `i >= start` always.
+#[inline(always)]
+fn escape_at(s: &str, i: usize, start: usize, out: &mut String) -> usize {
+    let bytes = s.as_bytes();
+    // Callers pass the offset of a byte of s: i < s.len().
+    if bytes[i] == 0xE2 {
+        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+        if bytes.get(i + 1) != Some(&0x80) || !matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) {
+            return start;
+        }
+        // i is at an 0xE2 lead byte (a char boundary); bytes.get(i + 2) matched above.
+        out.push_str(&s[start..i]);
+        out.push_str(if bytes[i + 2] == 0xA8 {
+            "\\u2028"
+        } else {
+            "\\u2029"
+        });
+        return i + 3;
+    }
+    // start and i sit on char boundaries (i on an ASCII byte).
+    out.push_str(&s[start..i]);
+    push_escape(bytes[i], out);
+    i + 1
+}
+
+/// Writes the escape of an ASCII byte flagged by [`escape_bits`].
+#[inline(always)]
+fn push_escape(b: u8, out: &mut String) {
+    // The character after the backslash; 'u' for a \u00XX escape.
+    let esc = match b {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'\n' => 'n',
+        b'\r' => 'r',
+        b'\t' => 't',
+        0x08 => 'b',
+        0x0C => 'f',
+        _ => 'u',
+    };
+    out.push('\\');
+    out.push(esc);
+    if esc == 'u' {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.push_str("00");
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xF)]));
+    }
 }
 
 fn newline(out: &mut String, indent: Option<usize>, level: usize) {
@@ -679,6 +1099,69 @@ fn write_json(v: &Value, out: &mut String, indent: Option<usize>, level: usize, 
                     stack.pop();
                 }
             },
+        }
+    }
+}
+
+/// [`write_json`] without indentation or sorting (what [`Value::to_json`] writes, once per
+/// document): the same output, with less to decide per value. Containers being written wait on
+/// an explicit stack, as there.
+fn write_json_compact(v: &Value, out: &mut String) {
+    /// The entries still to write of a container that has written at least one.
+    enum Rest<'a> {
+        List(std::slice::Iter<'a, Value>),
+        Map(indexmap::map::Iter<'a, String, Value>),
+    }
+    let mut stack: Vec<Rest> = Vec::new();
+    let mut next = v;
+    loop {
+        match next {
+            Value::List(l) if !l.is_empty() => {
+                out.push('[');
+                let mut rest = l.iter();
+                if let Some(first) = rest.next() {
+                    stack.push(Rest::List(rest));
+                    next = first;
+                    continue;
+                }
+            }
+            Value::Map(m) if !m.is_empty() => {
+                out.push('{');
+                let mut rest = m.iter();
+                if let Some((k, first)) = rest.next() {
+                    write_json_string(k, out);
+                    out.push(':');
+                    stack.push(Rest::Map(rest));
+                    next = first;
+                    continue;
+                }
+            }
+            other => write_json_scalar(other, out),
+        }
+        // The value is written: find the next one, closing the containers that are done.
+        loop {
+            match stack.last_mut() {
+                None => return,
+                Some(Rest::List(rest)) => {
+                    if let Some(x) = rest.next() {
+                        out.push(',');
+                        next = x;
+                        break;
+                    }
+                    out.push(']');
+                }
+                Some(Rest::Map(rest)) => {
+                    if let Some((k, x)) = rest.next() {
+                        out.push(',');
+                        write_json_string(k, out);
+                        out.push(':');
+                        next = x;
+                        break;
+                    }
+                    out.push('}');
+                }
+            }
+            stack.pop();
         }
     }
 }
@@ -833,6 +1316,128 @@ mod tests {
     }
 
     #[test]
+    fn fast_json_reader_agrees_with_serde() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let mut inputs: Vec<String> = [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "2147483647",
+            "2147483648",
+            "-2147483648",
+            "-2147483649",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551616",
+            "123456789012345678901234567890",
+            "1.0",
+            "-0.0",
+            "1e2",
+            "1E+2",
+            "1e-2",
+            "0.1",
+            "1.7976931348623157e308",
+            "1.8e308",
+            "-1e400",
+            "1e-400",
+            "4.9e-324",
+            "2.2250738585072011e-308",
+            "0.30000000000000004",
+            "0e999999",
+            "01",
+            "-",
+            "1.",
+            "1e",
+            ".5",
+            "+1",
+            "1.5e",
+            "--1",
+            "0x1",
+            "1 2",
+            "[1,]",
+            "Infinity",
+            "NaN",
+            r#""""#,
+            r#""a\"b""#,
+            r#""\"\\\/\b\f\n\r\t""#,
+            r#""\u00e9\u00E9""#,
+            r#""\ud83d\ude00""#,
+            r#""\ud83d""#,
+            r#""\ude00""#,
+            r#""\ud83d\u0041""#,
+            r#""\ud83dx""#,
+            r#""\uZZZZ""#,
+            "\"a\u{1}b\"",
+            "\"a\u{7f}b\"",
+            "\"\u{2028}x\u{2029}\u{2027}\"",
+            "\"é€😀\"",
+            r#""\x""#,
+            "\"abc",
+            "\"ab\\",
+            "{}",
+            "[]",
+            " { \"a\" : [ 1 , 2 ] , \"b\" : { } } ",
+            "{\"a\":1,\"b\":2,\"a\":3}",
+            "{\"a\":1,}",
+            "{,}",
+            "{\"a\"}",
+            "{1:2}",
+            "[1 2]",
+            "nul",
+            "truex",
+            "true false",
+            "[true,false,null]",
+            "",
+            "  ",
+            "\u{feff}{}",
+            "\t\r\n[1]\n",
+            "\u{c}{}",
+            "{\"a\":1}x",
+            "[\"a\"]]",
+            "{\"é\":{\"\":[{},[],\"x\"]}}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        inputs.extend([deep(100), deep(101), deep(127), deep(128), deep(300)]);
+        // A large object: many keys, escapes at varied offsets, a repeated key.
+        let mut big = String::from("{");
+        for i in 0..60 {
+            let pad = "x".repeat(i % 19);
+            big.push_str(&format!(
+                r#""k{}":"{pad}\"{pad}\\\n","n{i}":{i}.5,"#,
+                i % 50
+            ));
+        }
+        big.push_str(r#""end":[1,-2,3000000000,null]}"#);
+        inputs.push(big);
+        for text in &inputs {
+            let serde = Value::from_json_str_serde(text);
+            match FastJson::read(text) {
+                Some(fast) => match &serde {
+                    Ok(v) => assert_eq!(format!("{fast:?}"), format!("{v:?}"), "{text}"),
+                    Err(e) => panic!("serde_json fails ({e}) but the fast reader reads {text}"),
+                },
+                None => assert!(
+                    serde.is_err() || text.starts_with("[[[["),
+                    "the fast reader gives up on valid {text}"
+                ),
+            }
+            let got = Value::from_json_str(text).map_err(|e| e.to_string());
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{:?}", serde.map_err(|e| e.to_string())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn json_numbers_keep_java_types() {
         let v = Value::from_json_str(r#"{"a":1,"b":3000000000,"c":1.0,"d":1e3}"#).unwrap();
         let m = v.as_map().unwrap();
@@ -877,6 +1482,48 @@ mod tests {
                 assert_eq!(out, naive(&text), "{text:?}");
             }
         }
+        // Many special characters in one string, at every offset of a word and of the tail.
+        let full = |s: &str| {
+            let mut o = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => o.push_str("\\\""),
+                    '\\' => o.push_str("\\\\"),
+                    '\n' => o.push_str("\\n"),
+                    '\r' => o.push_str("\\r"),
+                    '\t' => o.push_str("\\t"),
+                    '\u{8}' => o.push_str("\\b"),
+                    '\u{c}' => o.push_str("\\f"),
+                    '\u{2028}' => o.push_str("\\u2028"),
+                    '\u{2029}' => o.push_str("\\u2029"),
+                    c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => o.push(c),
+                }
+            }
+            o.push('"');
+            o
+        };
+        let pieces = [
+            "a", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{0}", "\u{1f}", "é", "€",
+            "\u{2028}", "\u{2029}", "\u{2027}", "😀", "#", "]",
+        ];
+        let mut seed = 7u64;
+        for len in 1..40 {
+            for _ in 0..40 {
+                let mut text = String::new();
+                for _ in 0..len {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    // Plain text half of the time, else any piece.
+                    let k = (seed >> 33) as usize % (2 * pieces.len());
+                    text.push_str(pieces.get(k).copied().unwrap_or("x"));
+                }
+                let mut out = String::new();
+                write_json_string(&text, &mut out);
+                assert_eq!(out, full(&text), "{text:?}");
+            }
+        }
         // Every byte value at every offset of a chunk and of a tail.
         let flagged = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b == 0xE2;
         for len in [5usize, 8, 13, 16] {
@@ -887,6 +1534,52 @@ mod tests {
                     let want = if flagged(b) { at } else { len };
                     assert_eq!(next_escape(&bytes, 0), want, "byte {b:#x} at {at} of {len}");
                     assert_eq!(next_escape(&bytes, at), want);
+                }
+            }
+        }
+        // The reader's stop: the same bytes but 0xE2, from every start.
+        let stops = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+        for len in 0..=18usize {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = b;
+                    if at + 1 < len {
+                        bytes[at + 1] = b'"';
+                    }
+                    for from in 0..=len {
+                        let want = (from..len).find(|&k| stops(bytes[k])).unwrap_or(len);
+                        assert_eq!(string_stop(&bytes, from), want, "{bytes:x?} from {from}");
+                    }
+                }
+            }
+        }
+        // Two flagged-or-neighbouring bytes at every pair of offsets, scanned from every start:
+        // the first of several flagged bytes, the overlapping tail words, skipped bytes before `from`.
+        let firsts = [
+            0x00, 0x1f, 0x20, 0x21, b'"', b'#', b'\\', 0xE2, 0xE3, 0x80, 0xFF, 0x7F,
+        ];
+        let seconds = [0x01, b'"', b'#', 0x5D, 0xE2];
+        for len in 0..=18usize {
+            for i in 0..len {
+                for j in i + 1..=len {
+                    for &a in &firsts {
+                        for &b in &seconds {
+                            let mut bytes = vec![b'x'; len];
+                            bytes[i] = a;
+                            if j < len {
+                                bytes[j] = b;
+                            }
+                            for from in 0..=len {
+                                let want = (from..len).find(|&k| flagged(bytes[k])).unwrap_or(len);
+                                assert_eq!(
+                                    next_escape(&bytes, from),
+                                    want,
+                                    "{bytes:x?} from {from}"
+                                );
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -916,6 +1609,26 @@ mod tests {
             v.to_json_pretty_sorted(4),
             "{\n    \"a\": {},\n    \"b\": [\n        1,\n        {\n            \"a\": \"<\",\n            \"z\": 1\n        }\n    ]\n}"
         );
+    }
+
+    #[test]
+    fn compact_writer_matches_the_general_one() {
+        let texts = [
+            r#"{"a":[],"b":{},"c":[[],[{}],{"d":[1,2.5,"x\"y"]}],"e":null,"f":[true,[false]]}"#,
+            "[]",
+            "{}",
+            "[[[[]]]]",
+            r#"[{"k":{"k":{"k":[1,{"z":[]}]}}},"s",-3]"#,
+            r#""only a string""#,
+            "12",
+        ];
+        for text in texts {
+            let v = Value::from_json_str(text).unwrap();
+            let mut general = String::new();
+            write_json(&v, &mut general, None, 0, false);
+            assert_eq!(v.to_json(), general, "{text}");
+            assert_eq!(general, text);
+        }
     }
 
     #[test]

@@ -137,14 +137,21 @@ impl ExtraFields {
 }
 
 /// Writes one result document: compact (NDJSON) or pretty JSON, then a newline.
-fn write_doc(out: &mut impl std::io::Write, v: &Value, compact: bool) -> std::io::Result<()> {
-    let text = if compact {
-        v.to_json()
+/// Writes one output document and a newline; `buf` is the text buffer, reused across documents.
+fn write_doc(
+    out: &mut impl std::io::Write,
+    v: &Value,
+    compact: bool,
+    buf: &mut String,
+) -> std::io::Result<()> {
+    buf.clear();
+    if compact {
+        v.write_json_to(buf);
     } else {
-        v.to_json_pretty(2)
-    };
-    out.write_all(text.as_bytes())?;
-    out.write_all(b"\n")
+        buf.push_str(&v.to_json_pretty(2));
+    }
+    buf.push('\n');
+    out.write_all(buf.as_bytes())
 }
 
 fn add_fields(ev: &mut Map, fields: &[(String, Value)]) -> Result<(), String> {
@@ -185,6 +192,7 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
     let mut input_errors = 0usize;
     let mut doc_errors = 0usize;
     let mut open_errors = 0usize;
+    let mut buf = String::new();
     let mut process = |name: &str,
                        path: Option<&Path>,
                        reader: Box<dyn BufRead>,
@@ -251,7 +259,7 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
                         out.write_all(head.as_bytes())?;
                         out.write_all(render_text(&t.steps, style).as_bytes())?;
                         out.write_all(b"result:\n")?;
-                        write_doc(&mut out, &v, args.compact)?;
+                        write_doc(&mut out, &v, args.compact, &mut buf)?;
                     }
                 }
                 out.flush()?;
@@ -264,7 +272,7 @@ pub fn execute(args: &RunArgs, cli: &Cli, resources: &crate::Resources) -> u8 {
                     error_value(&e)
                 }
             };
-            write_doc(&mut out, &v, args.compact)?;
+            write_doc(&mut out, &v, args.compact, &mut buf)?;
             if flush_each {
                 out.flush()?;
             }

@@ -262,17 +262,26 @@ pub fn bench_dataset(ds: &Dataset, opts: &BenchOptions, resources: &Resources) -
         .into_iter()
         .map(|e| Value::Map(e).to_json())
         .collect();
-    // Read, run, write: what `pipette run --compact` does per document.
-    let run_one = |text: &str| -> (usize, bool) {
+    // Read, run, write: what `pipette run --compact` does per document (its output buffer
+    // reused, as there).
+    let mut buf = String::new();
+    let mut run_one = |text: &str| -> (usize, bool) {
         let source = match Value::from_json_str(text) {
             Ok(Value::Map(m)) => m,
             _ => Map::default(),
         };
-        let (out, failed) = match run_event(&set, &ds.entry, source, Some(&index), &opts.clock) {
-            Ok(v) => (v.to_json(), false),
-            Err(e) => (error_value(&e).to_json(), true),
+        buf.clear();
+        let failed = match run_event(&set, &ds.entry, source, Some(&index), &opts.clock) {
+            Ok(v) => {
+                v.write_json_to(&mut buf);
+                false
+            }
+            Err(e) => {
+                error_value(&e).write_json_to(&mut buf);
+                true
+            }
         };
-        (black_box(out).len(), failed)
+        (black_box(&buf).len(), failed)
     };
     // The outputs, for the floor (and a warm-up of caches and lazily built state).
     let outputs: Vec<String> = inputs
@@ -288,9 +297,12 @@ pub fn bench_dataset(ds: &Dataset, opts: &BenchOptions, resources: &Resources) -
             }
         })
         .collect();
-    let floor_one = |text: &str| -> usize {
+    let mut floor_buf = String::new();
+    let mut floor_one = |text: &str| -> usize {
         let v = Value::from_json_str(text).unwrap_or(Value::Null);
-        black_box(v.to_json()).len()
+        floor_buf.clear();
+        v.write_json_to(&mut floor_buf);
+        black_box(&floor_buf).len()
     };
 
     let batch = batch_size(b.docs);

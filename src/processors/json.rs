@@ -10,7 +10,10 @@
 use crate::document::{FieldPath, IngestDocument};
 use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
-use crate::value::{Map, Value};
+use crate::value::{HashState, Map, Value};
+use indexmap::map::RawEntryApiV1;
+use indexmap::map::raw_entry_v1::RawEntryMut;
+use std::hash::BuildHasher;
 
 #[derive(Debug)]
 struct Json {
@@ -142,6 +145,19 @@ fn parse_value(input: &Value, allow_duplicates: bool, strict: bool) -> Result<Va
     Ok(value)
 }
 
+/// Inserts a key known to be absent from `m`, with its hash by `m`'s hasher (not hashed again).
+fn insert_new(m: &mut Map, hash: u64, key: String, v: Value) {
+    match m.raw_entry_mut_v1().from_hash(hash, |_| false) {
+        RawEntryMut::Vacant(e) => {
+            e.insert_hashed_nocheck(hash, key, v);
+        }
+        // `from_hash` matches no entry, so never occupied.
+        RawEntryMut::Occupied(mut e) => {
+            e.insert(v);
+        }
+    }
+}
+
 /// Jackson's location suffix (Elasticsearch runs Jackson with source inclusion disabled).
 fn location_suffix(line: usize, col: usize) -> String {
     format!(
@@ -172,8 +188,11 @@ struct Reader<'t> {
     line: usize,
     line_start: usize,
     allow_duplicates: bool,
-    /// Entries of the objects being read, innermost last: a map is built once its size is known.
-    pending: Vec<(String, Value)>,
+    /// Entries of the objects being read, innermost last, with their keys' hashes (by `hasher`):
+    /// a map is built once its size is known, reusing the hashes.
+    pending: Vec<(u64, String, Value)>,
+    /// The hasher of every map this read builds (so each key is hashed once).
+    hasher: HashState,
     /// Objects and arrays open around the current position.
     depth: usize,
 }
@@ -198,6 +217,7 @@ impl<'t> Reader<'t> {
             line_start: 0,
             allow_duplicates,
             pending: Vec::new(),
+            hasher: HashState::default(),
             depth: 0,
         }
     }
@@ -263,7 +283,15 @@ impl<'t> Reader<'t> {
         at
     }
 
+    /// Skips whitespace, counting lines. Inline: between tokens there is usually none.
+    #[inline(always)]
     fn skip_ws(&mut self) {
+        if matches!(self.peek_byte(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.skip_ws_run();
+        }
+    }
+
+    fn skip_ws_run(&mut self) {
         while let Some(b) = self.peek_byte() {
             match b {
                 b' ' | b'\t' => self.pos += 1,
@@ -535,6 +563,14 @@ impl<'t> Reader<'t> {
 
     /// A string body after the opening quote.
     fn string(&mut self) -> Result<String, Fail> {
+        let start = self.pos;
+        let end = crate::value::next_escape(self.text.as_bytes(), start);
+        if self.text.as_bytes().get(end) == Some(&b'"') {
+            // Nothing to unescape before the closing quote: one copy, allocated to size (what
+            // the loop below would build). The quote is ASCII, so `end` is a char boundary.
+            self.pos = end + 1;
+            return Ok(self.text[start..end].to_owned());
+        }
         let mut out = String::new();
         loop {
             // Copy the run of characters that need no attention in one go.
@@ -637,10 +673,13 @@ impl<'t> Reader<'t> {
                 ));
             }
             let key = self.string()?;
+            let hash = self.hasher.hash_one(&key);
             let seen = match &big {
-                Some(m) => m.get_index_of(&key),
+                Some(m) => m.raw_entry_v1().index_from_hash(hash, |k| *k == key),
                 // base is the length pending had when this object began; pending only grows meanwhile.
-                None => self.pending[base..].iter().position(|(k, _)| *k == key),
+                None => self.pending[base..]
+                    .iter()
+                    .position(|(h, k, _)| *h == hash && *k == key),
             };
             if seen.is_some() && !self.allow_duplicates {
                 return Err(
@@ -663,20 +702,15 @@ impl<'t> Reader<'t> {
             let v = self.value(false)?;
             // A duplicate (allowed) keeps its place and takes the last value.
             match (&mut big, seen) {
-                (Some(m), _) => {
-                    m.insert(key, v);
-                }
+                // i is an index found in the map just above.
+                (Some(m), Some(i)) => m[i] = v,
+                (Some(m), None) => insert_new(m, hash, key, v),
                 // i is a position found in pending[base..] just above.
-                (None, Some(i)) => self.pending[base + i].1 = v,
+                (None, Some(i)) => self.pending[base + i].2 = v,
                 (None, None) => {
-                    self.pending.push((key, v));
+                    self.pending.push((hash, key, v));
                     if self.pending.len() - base > SCAN_LIMIT {
-                        let mut m = Map::with_capacity_and_hasher(
-                            2 * SCAN_LIMIT,
-                            crate::value::HashState::default(),
-                        );
-                        m.extend(self.pending.drain(base..));
-                        big = Some(m);
+                        big = Some(self.map_of_pending(base, 2 * SCAN_LIMIT));
                     }
                 }
             }
@@ -686,14 +720,10 @@ impl<'t> Reader<'t> {
                 Some(',') => self.pos += 1,
                 Some('}') => {
                     self.pos += 1;
-                    let map = big.unwrap_or_else(|| {
-                        let mut m = Map::with_capacity_and_hasher(
-                            self.pending.len() - base,
-                            crate::value::HashState::default(),
-                        );
-                        m.extend(self.pending.drain(base..));
-                        m
-                    });
+                    let map = match big {
+                        Some(m) => m,
+                        None => self.map_of_pending(base, self.pending.len() - base),
+                    };
                     return Ok(Value::Map(map));
                 }
                 Some(']') => {
@@ -709,6 +739,15 @@ impl<'t> Reader<'t> {
                 }
             }
         }
+    }
+
+    /// A map of the pending entries from `base` on (distinct keys, hashed by `hasher`).
+    fn map_of_pending(&mut self, base: usize, capacity: usize) -> Map {
+        let mut m = Map::with_capacity_and_hasher(capacity, self.hasher.clone());
+        for (hash, key, v) in self.pending.drain(base..) {
+            insert_new(&mut m, hash, key, v);
+        }
+        m
     }
 
     /// Jackson's `_reportMismatchedEndMarker`.
