@@ -142,7 +142,8 @@ impl DateFormatter {
 
     /// Prints with the first alternative.
     pub fn format(&self, t: &ZonedDateTime) -> String {
-        let mut out = String::new();
+        // Room for the usual ISO 8601 forms (29 bytes with millis and offset) without regrowing.
+        let mut out = String::with_capacity(32);
         match self.alts.first() {
             Some(Alt::Pattern(elems)) => pattern::format(elems, t, &mut out),
             Some(Alt::Named(n)) => match &n.printer {

@@ -7,6 +7,7 @@ pub use path::{AccessPattern, FieldPath, PathRoot};
 
 use crate::error::IngestError;
 use crate::value::{Map, Value};
+use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
 
 /// Metadata keys that live beside the source in `ctx` and are not part of `_source`.
 pub const METADATA_KEYS: &[&str] = &[
@@ -43,7 +44,8 @@ pub struct IngestDocument {
 impl IngestDocument {
     /// A document from its source, with `_index` and `_id` set as `_simulate` sets them by default.
     pub fn new(source: Map, timestamp: &str) -> Self {
-        let mut ctx = Map::with_capacity_and_hasher(source.len() + 2, Default::default());
+        // Room for the three metadata entries and the source: the map never regrows here.
+        let mut ctx = Map::with_capacity_and_hasher(source.len() + 3, Default::default());
         ctx.insert("_index".into(), Value::from("_index"));
         ctx.insert("_id".into(), Value::from("_id"));
         ctx.insert("_version".into(), Value::Long(-3));
@@ -235,6 +237,29 @@ impl IngestDocument {
         Ok(cur)
     }
 
+    /// A mutable reference to the value at `path`, or `None` where `get` would fail (no error
+    /// message is built for a miss).
+    pub fn get_mut_opt(&mut self, path: &FieldPath) -> Option<&mut Value> {
+        if self.access == AccessPattern::Flexible {
+            return flexible::get_mut(self.root_mut(path), path).ok();
+        }
+        let root = self.root_mut(path);
+        let (first, rest) = path.parts().split_first()?;
+        let mut cur = root.get_mut(first.as_str())?;
+        for part in rest {
+            cur = match cur {
+                Value::Map(m) => m.get_mut(part.as_str())?,
+                Value::List(l) => {
+                    let len = l.len();
+                    // index_in checked the index against the list's length.
+                    &mut l[index_in(part, len).ok()?]
+                }
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
     /// Sets `path` to `value`, creating missing maps on the way (Elasticsearch's `setFieldValue`).
     pub fn set(&mut self, path: &FieldPath, value: Value) -> Result<(), IngestError> {
         self.set_inner(path, value, false, true)
@@ -321,6 +346,45 @@ impl IngestDocument {
         }
     }
 
+    /// Removes the field at `path` if `has_field` finds it, returning its value; `None` with
+    /// the document unchanged otherwise. What `has_field` then `remove` do, in one walk.
+    pub fn remove_if_present(&mut self, path: &FieldPath) -> Option<Value> {
+        if self.access == AccessPattern::Flexible {
+            return if self.has_field(path) {
+                self.remove(path).ok()
+            } else {
+                None
+            };
+        }
+        let (leaf, parents) = path.parts().split_last()?;
+        let root = self.root_mut(path);
+        let Some((first, rest)) = parents.split_first() else {
+            return root.shift_remove(leaf.as_str());
+        };
+        // The same walk as `lookup` (has_field's), with mutable references.
+        let mut cur = root.get_mut(first.as_str())?;
+        for part in rest {
+            cur = match cur {
+                Value::Map(m) => m.get_mut(part.as_str())?,
+                Value::List(l) => {
+                    let len = l.len();
+                    // index_in checked the index against the list's length.
+                    &mut l[index_in(part, len).ok()?]
+                }
+                _ => return None,
+            };
+        }
+        match cur {
+            Value::Map(m) => m.shift_remove(leaf.as_str()),
+            Value::List(l) => {
+                let idx = index_in(leaf, l.len()).ok()?;
+                // index_in checked idx < l.len().
+                Some(l.remove(idx))
+            }
+            _ => None,
+        }
+    }
+
     /// Removes the field at `path`, returning its value (Elasticsearch's `removeField`).
     pub fn remove(&mut self, path: &FieldPath) -> Result<Value, IngestError> {
         if self.access == AccessPattern::Flexible {
@@ -373,23 +437,31 @@ fn set_leaf_in_map(
     append: bool,
     allow_duplicates: bool,
 ) -> Result<(), IngestError> {
-    if append {
-        match map.get_mut(leaf) {
-            Some(existing) if !existing.is_null() => {
-                append_value(existing, value, allow_duplicates)
-            }
-            _ => {
-                let list = match value {
-                    Value::List(l) => l,
-                    v => vec![v],
-                };
-                map.insert(leaf.to_string(), Value::List(list));
-            }
+    // One hash and probe for both the lookup and, when the key is new, the insertion.
+    let slot = match map.raw_entry_mut_v1().from_key(leaf) {
+        RawEntryMut::Occupied(e) => e.into_mut(),
+        RawEntryMut::Vacant(e) => {
+            let new = if append {
+                match value {
+                    Value::List(l) => Value::List(l),
+                    v => Value::List(vec![v]),
+                }
+            } else {
+                value
+            };
+            e.insert(leaf.to_string(), new);
+            return Ok(());
         }
-    } else if let Some(slot) = map.get_mut(leaf) {
+    };
+    if !append {
         *slot = value;
+    } else if slot.is_null() {
+        *slot = match value {
+            Value::List(l) => Value::List(l),
+            v => Value::List(vec![v]),
+        };
     } else {
-        map.insert(leaf.to_string(), value);
+        append_value(slot, value, allow_duplicates);
     }
     Ok(())
 }
@@ -397,16 +469,22 @@ fn set_leaf_in_map(
 /// The value under `key` for a path to go through, made a new map when missing or null
 /// (`setFieldValue`'s walk); the key is only copied when it is added.
 fn child_map<'m>(map: &'m mut Map, key: &str) -> &'m mut Value {
-    let idx = match map.get_index_of(key) {
-        Some(i) => i,
-        None => map.insert_full(key.to_string(), Value::Null).0,
+    // One hash and probe for both the lookup and, when the key is new, the insertion.
+    let v = match map.raw_entry_mut_v1().from_key(key) {
+        RawEntryMut::Occupied(e) => e.into_mut(),
+        RawEntryMut::Vacant(e) => e.insert(key.to_string(), Value::Null).1,
     };
-    // idx came from get_index_of or insert_full on this map just above.
-    let v = &mut map[idx];
     if v.is_null() {
-        *v = Value::Map(Map::default());
+        *v = Value::Map(new_child_map());
     }
     v
+}
+
+/// A map a path walk creates. Such maps usually get a few keys in turn (`event.kind`, then
+/// `event.created`, …): room for seven saves the regrowth (rehash and copy) a default map
+/// needs at its fourth key.
+fn new_child_map() -> Map {
+    Map::with_capacity_and_hasher(7, Default::default())
 }
 
 /// Why a classic path did not resolve; the message is only built when someone wants it.
@@ -519,7 +597,22 @@ fn resolve_mut<'a>(
 fn append_value(existing: &mut Value, value: Value, allow_duplicates: bool) {
     let new_items = match value {
         Value::List(l) => l,
-        v => vec![v],
+        // One value (the usual case): what the list path below does for a list of one item,
+        // without building that list.
+        v => {
+            let dup = !allow_duplicates
+                && match &*existing {
+                    Value::List(l) => l.contains(&v),
+                    other => *other == v,
+                };
+            if !dup {
+                match existing {
+                    Value::List(l) => l.push(v),
+                    other => *other = Value::List(vec![std::mem::take(other), v]),
+                }
+            }
+            return;
+        }
     };
     let items: Vec<Value> = if allow_duplicates {
         new_items
@@ -599,6 +692,40 @@ mod tests {
     }
 
     #[test]
+    fn get_mut_opt_finds_what_get_finds() {
+        let mut d = doc(r#"{"a":{"b":"x"},"l":[1,{"c":2}],"n":null}"#);
+        for path in [
+            "a",
+            "a.b",
+            "a.c",
+            "a.b.c",
+            "l.0",
+            "l.1.c",
+            "l.2",
+            "l.x",
+            "l.-1",
+            "n",
+            "n.x",
+            "z",
+            "_ingest.timestamp",
+            "_ingest.z",
+        ] {
+            let path = p(path);
+            let got = d.get(&path).cloned().map_err(|e| e.reason);
+            assert_eq!(
+                d.get_mut_opt(&path).map(|v| v.clone()),
+                got.clone().ok(),
+                "{path}"
+            );
+            // get_mut (the in-place rewrites' read) fails as get does.
+            assert_eq!(
+                d.get_mut(&path).map(|v| v.clone()).map_err(|e| e.reason),
+                got
+            );
+        }
+    }
+
+    #[test]
     fn remove_walks_nested_paths_and_lists() {
         let mut d = doc(r#"{"a":{"b":{"c":1}},"l":[1,{"x":2}],"top":3}"#);
         assert_eq!(d.remove(&p("a.b.c")).unwrap(), Value::Int(1));
@@ -647,6 +774,52 @@ mod tests {
         let mut d = doc(r#"{"a":"x"}"#);
         d.append(&p("a"), Value::from("x"), false).unwrap();
         assert_eq!(d.get(&p("a")).unwrap().to_json(), r#""x""#);
+        // One value and a list of that one value append alike, duplicates or not.
+        for start in [r#""x""#, r#"["x","y"]"#, "null", "1"] {
+            for (v, dups) in [("x", false), ("x", true), ("z", false), ("z", true)] {
+                let mut one = doc(&format!(r#"{{"a":{start}}}"#));
+                let mut list = one.clone();
+                one.append(&p("a"), Value::from(v), dups).unwrap();
+                list.append(&p("a"), Value::List(vec![Value::from(v)]), dups)
+                    .unwrap();
+                assert_eq!(one, list, "{start} + {v} ({dups})");
+            }
+        }
+    }
+
+    #[test]
+    fn remove_if_present_is_has_field_then_remove() {
+        let json = r#"{"a":{"b":{"c":1}},"l":[1,{"x":2}],"top":3,"n":null,"s":"v"}"#;
+        for path in [
+            "a.b.c",
+            "a.b",
+            "a.z",
+            "a.b.c.d",
+            "l.1.x",
+            "l.0",
+            "l.2",
+            "l.x",
+            "l.-1",
+            "top",
+            "n",
+            "n.x",
+            "s.x",
+            "missing",
+            "_ingest.timestamp",
+            "_ingest.z",
+        ] {
+            let path = p(path);
+            let mut once = doc(json);
+            let mut twice = doc(json);
+            let got = once.remove_if_present(&path);
+            let want = if twice.has_field(&path) {
+                Some(twice.remove(&path).unwrap())
+            } else {
+                None
+            };
+            assert_eq!(got, want, "{path}");
+            assert_eq!(once, twice, "{path}");
+        }
     }
 
     #[test]

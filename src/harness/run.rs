@@ -214,7 +214,7 @@ pub fn run_event(
     index: Option<&str>,
     clock: &Clock,
 ) -> Result<Value, IngestError> {
-    let mut doc = IngestDocument::new(source, &clock.timestamp());
+    let mut doc = with_timestamp(clock, |ts| IngestDocument::new(source, ts));
     if let Some(i) = index {
         doc.ctx.insert("_index".into(), Value::from(i));
     }
@@ -226,6 +226,27 @@ pub fn run_event(
             Ok(v)
         }
     }
+}
+
+/// Calls `f` with the clock's `_ingest.timestamp` text. A fixed clock's text is formatted once
+/// per thread (and instant) instead of once per document: it is the same text every time.
+fn with_timestamp<T>(clock: &Clock, f: impl FnOnce(&str) -> T) -> T {
+    thread_local! {
+        static FIXED: std::cell::RefCell<Option<(chrono::DateTime<chrono::Utc>, String)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let Clock::Fixed(instant) = clock else {
+        return f(&clock.timestamp());
+    };
+    FIXED.with_borrow_mut(|cached| {
+        if cached.as_ref().is_none_or(|(at, _)| at != instant) {
+            *cached = Some((*instant, clock.timestamp()));
+        }
+        match cached {
+            Some((_, text)) => f(text),
+            None => f(&clock.timestamp()),
+        }
+    })
 }
 
 /// serde_json's nesting limit: deeper documents do not read back, and are kept as they are.
@@ -256,23 +277,41 @@ fn as_read_back(v: &mut Value) {
 /// Collects into `out` the scalars under `v` that reading back changes; `true` (and stops)
 /// when containers nest `limit` deep or more below `v`.
 fn read_back_changes<'a>(v: &'a mut Value, limit: usize, out: &mut Vec<&'a mut Value>) -> bool {
-    let changes = match v {
-        Value::List(_) | Value::Map(_) if limit == 0 => return true,
-        Value::List(l) => {
-            return l.iter_mut().any(|x| read_back_changes(x, limit - 1, out));
+    match v {
+        Value::List(_) | Value::Map(_) if limit == 0 => true,
+        Value::List(l) => l.iter_mut().any(|x| read_back_child(x, limit - 1, out)),
+        Value::Map(m) => m.values_mut().any(|x| read_back_child(x, limit - 1, out)),
+        _ => {
+            if changes_on_read_back(v) {
+                out.push(v);
+            }
+            false
         }
-        Value::Map(m) => {
-            return m.values_mut().any(|x| read_back_changes(x, limit - 1, out));
+    }
+}
+
+/// [`read_back_changes`] for a container's item: a scalar (most items) is decided here,
+/// without a call per leaf.
+fn read_back_child<'a>(v: &'a mut Value, limit: usize, out: &mut Vec<&'a mut Value>) -> bool {
+    match v {
+        Value::List(_) | Value::Map(_) => read_back_changes(v, limit, out),
+        _ => {
+            if changes_on_read_back(v) {
+                out.push(v);
+            }
+            false
         }
+    }
+}
+
+/// Whether writing this scalar as JSON and reading it back gives another value.
+fn changes_on_read_back(v: &Value) -> bool {
+    match v {
         Value::Long(l) => i32::try_from(*l).is_ok(),
         Value::Float(_) => true,
         Value::Double(d) => !d.is_finite(),
-        Value::Null | Value::Bool(_) | Value::Int(_) | Value::String(_) => false,
-    };
-    if changes {
-        out.push(v);
+        _ => false,
     }
-    false
 }
 
 struct Loaded {

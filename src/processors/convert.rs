@@ -2,7 +2,7 @@
 //! (Elasticsearch's ConvertProcessor, with Java's number parsing).
 
 use crate::dates::java_num;
-use crate::document::IngestDocument;
+use crate::document::{AccessPattern, FieldPath, IngestDocument};
 use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
 use crate::value::Value;
@@ -164,9 +164,49 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
     }))
 }
 
+impl Convert {
+    /// Converts the field where it is, walking its path once. Equivalent to reading it and
+    /// setting `field` again: a classic path that resolved has only maps and lists above it, so
+    /// the set would walk the same way and replace the same slot.
+    fn convert_in_place(
+        &self,
+        doc: &mut IngestDocument,
+        path: &FieldPath,
+    ) -> Result<Flow, IngestError> {
+        let slot = if self.ignore_missing {
+            doc.get_mut_opt(path)
+        } else {
+            Some(doc.get_mut(path)?)
+        };
+        let new = match slot.as_deref() {
+            None | Some(Value::Null) if self.ignore_missing => return Ok(Flow::Continue),
+            None | Some(Value::Null) => {
+                return Err(IngestError::illegal_argument(format!(
+                    "Field [{path}] is null, cannot be converted to type [{}]",
+                    self.to.name()
+                )));
+            }
+            Some(Value::List(items)) => Value::List(
+                items
+                    .iter()
+                    .map(|v| self.to.convert(v))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Some(v) => self.to.convert(v)?,
+        };
+        if let Some(slot) = slot {
+            *slot = new;
+        }
+        Ok(Flow::Continue)
+    }
+}
+
 impl Processor for Convert {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let path = self.field.resolve(doc)?;
+        if self.target.is_none() && doc.access_pattern() == AccessPattern::Classic {
+            return self.convert_in_place(doc, &path);
+        }
         let value = if self.ignore_missing {
             doc.get_opt(&path)
         } else {

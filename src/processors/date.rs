@@ -7,6 +7,7 @@ use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
 use crate::template::Template;
 use crate::value::Value;
+use std::borrow::Cow;
 
 #[derive(Debug)]
 struct Date {
@@ -60,14 +61,15 @@ impl Processor for Date {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let field = self.field.resolve(doc)?;
         let value = doc.get(&field)?;
-        let text = match value {
+        // A string is parsed where it is; other values as Java prints them.
+        let text: Option<Cow<'_, str>> = match value {
             Value::Null => None,
-            v => Some(v.to_java_string()),
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            v => Some(Cow::Owned(v.to_java_string())),
         };
-        let shown = text.clone().unwrap_or_else(|| "null".to_string());
         let zone = match &self.timezone {
-            Tz::Fixed(z) => z.clone(),
-            Tz::Dynamic(t) => Zone::of(&t.render(doc)),
+            Tz::Fixed(z) => Cow::Borrowed(z),
+            Tz::Dynamic(t) => Cow::Owned(Zone::of(&t.render(doc))),
         };
         // Elasticsearch reads the locale per document (LocaleUtils.parse): an unknown one fails
         // every format's attempt. Only English / ROOT names are known; a valid locale does not
@@ -80,7 +82,7 @@ impl Processor for Date {
         let mut first: Option<crate::dates::Failure> = None;
         let mut parsed = None;
         for format in &self.formats {
-            let result = match (&zone, &locale) {
+            let result = match (&*zone, &locale) {
                 (Err(e), _) => Err(crate::dates::Failure {
                     kind: "date_time_exception",
                     reason: e.clone(),
@@ -99,6 +101,7 @@ impl Processor for Date {
             }
         }
         let Some(t) = parsed else {
+            let shown = text.as_deref().unwrap_or("null");
             let mut e = IngestError::illegal_argument(format!("unable to parse date [{shown}]"));
             if let Some(f) = first {
                 e.caused_by = Some(Box::new(IngestError::new(f.kind, f.reason)));

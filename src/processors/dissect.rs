@@ -361,6 +361,9 @@ struct Dissect {
     field: FieldPath,
     pattern: DissectPattern,
     ignore_missing: bool,
+    /// The parsed paths of the key names the pattern itself spells (not `*name` references,
+    /// whose names come from the input), so a document does not parse them again.
+    paths: Vec<(String, FieldPath)>,
 }
 
 pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
@@ -371,17 +374,30 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
     let ignore_missing = cfg.bool_or("ignore_missing", false)?;
     let pattern =
         DissectPattern::compile(&pattern, &append_separator).map_err(ConfigError::general)?;
+    let mut paths: Vec<(String, FieldPath)> = Vec::new();
+    for pair in &pattern.pairs {
+        let key = &pair.key;
+        let spelled =
+            !key.skip && !matches!(key.modifier, Modifier::FieldName | Modifier::FieldValue);
+        if spelled
+            && !paths.iter().any(|(n, _)| *n == key.name)
+            && let Ok(path) = FieldPath::parse(&key.name)
+        {
+            paths.push((key.name.clone(), path));
+        }
+    }
     Ok(Box::new(Dissect {
         field,
         pattern,
         ignore_missing,
+        paths,
     }))
 }
 
 impl Processor for Dissect {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let input = match doc.get_string(&self.field, self.ignore_missing)? {
-            Some(s) => s.to_string(),
+            Some(s) => s,
             None if self.ignore_missing => return Ok(Flow::Continue),
             None => {
                 return Err(IngestError::illegal_argument(format!(
@@ -390,7 +406,7 @@ impl Processor for Dissect {
                 )));
             }
         };
-        let Some(results) = self.pattern.parse(&input) else {
+        let Some(results) = self.pattern.parse(input) else {
             return Err(IngestError::new(
                 "dissect_exception",
                 format!(
@@ -400,8 +416,11 @@ impl Processor for Dissect {
             ));
         };
         for (key, value) in results {
-            let path = FieldPath::parse(&key)?;
-            doc.set(&path, Value::String(value))?;
+            let value = Value::String(value);
+            match self.paths.iter().find(|(n, _)| *n == key) {
+                Some((_, path)) => doc.set(path, value)?,
+                None => doc.set(&FieldPath::parse(&key)?, value)?,
+            }
         }
         Ok(Flow::Continue)
     }

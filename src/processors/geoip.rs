@@ -10,8 +10,9 @@ use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
 use crate::resources::{GeoIpCache, GeoIpReader, GeoIpRecord};
 use crate::value::{Map, Value};
 use serde_json::Value as Json;
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Declares `Prop` and `ALL_PROPS` from one list, in Elasticsearch's declaration order.
 macro_rules! props {
@@ -239,6 +240,10 @@ struct GeoIp {
     properties: Vec<Prop>,
     ignore_missing: bool,
     first_only: bool,
+    /// This processor's output per address: what it builds from a database record depends only
+    /// on the address, the record (fixed for an address in a database) and the options, so a
+    /// repeated address is a copy rather than a rebuild. Bounded like the record cache.
+    built: Mutex<HashMap<IpAddr, Map, foldhash::fast::RandomState>>,
 }
 
 pub(crate) fn build(cfg: &mut Config, b: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
@@ -327,6 +332,7 @@ fn build_with_target(
         properties,
         ignore_missing,
         first_only,
+        built: Mutex::default(),
     }))
 }
 
@@ -385,6 +391,22 @@ impl GeoIp {
     /// The properties for one address; empty when the database has no record for it.
     fn lookup(&self, text: &str) -> Result<Map, IngestError> {
         let ip = parse_ip(text)?;
+        let lock = || self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(m) = lock().get(&ip) {
+            return Ok(m.clone());
+        }
+        // Built without the lock held: other threads' hits need not wait for a database read.
+        let m = self.build_properties(ip)?;
+        let mut built = lock();
+        if built.len() >= crate::resources::GEOIP_CACHE_SIZE {
+            built.clear();
+        }
+        built.insert(ip, m.clone());
+        Ok(m)
+    }
+
+    /// The properties for one address, built from its database record.
+    fn build_properties(&self, ip: IpAddr) -> Result<Map, IngestError> {
         let failed = |e: maxminddb::MaxMindDbError| IngestError::illegal_argument(e.to_string());
         let found = self.cache.get_or_insert(&self.database, ip, || {
             let result = self.reader.lookup(ip).map_err(failed)?;
@@ -492,9 +514,9 @@ impl GeoIp {
 impl Processor for GeoIp {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let value = if self.ignore_missing {
-            doc.get_opt(&self.field).cloned()
+            doc.get_opt(&self.field)
         } else {
-            Some(doc.get(&self.field)?.clone())
+            Some(doc.get(&self.field)?)
         };
         match value {
             None | Some(Value::Null) if self.ignore_missing => Ok(Flow::Continue),
@@ -503,13 +525,14 @@ impl Processor for GeoIp {
                 self.field
             ))),
             Some(Value::String(ip)) => {
-                let data = self.lookup(&ip)?;
+                let data = self.lookup(ip)?;
                 if !data.is_empty() {
                     doc.set(&self.target, Value::Map(data))?;
                 }
                 Ok(Flow::Continue)
             }
             Some(Value::List(ips)) => {
+                let ips = ips.clone();
                 let mut found = false;
                 let mut out = Vec::with_capacity(ips.len());
                 for ip in ips {
@@ -550,6 +573,24 @@ mod tests {
     use crate::pipeline::{Pipeline, PipelineSet};
     use crate::processors::testing::{bad_config, fails, give};
     use crate::resources::Resources;
+
+    #[test]
+    fn a_repeated_address_gets_the_same_output_from_the_processor_cache() {
+        use crate::processors::testing::{execute, pipeline};
+        let p = pipeline("geoip", r#"{"field":"ip"}"#).unwrap();
+        let run = |doc: &str| execute(&p, doc).map(|(_, d)| Value::Map(d.into_source()).to_json());
+        let (bt, none) = (r#"{"ip":"67.43.156.0"}"#, r#"{"ip":"127.0.0.1"}"#);
+        let first_bt = run(bt).unwrap();
+        assert!(first_bt.contains("Bhutan"), "{first_bt}");
+        assert_eq!(run(none).unwrap(), r#"{"ip":"127.0.0.1"}"#);
+        assert_eq!(run(bt).unwrap(), first_bt);
+        assert_eq!(run(none).unwrap(), r#"{"ip":"127.0.0.1"}"#);
+        // The same address written another way is the same address.
+        assert_eq!(
+            run(r#"{"ip":"::ffff:67.43.156.0"}"#).unwrap(),
+            first_bt.replace(r#""ip":"67.43.156.0""#, r#""ip":"::ffff:67.43.156.0""#)
+        );
+    }
 
     #[test]
     fn city_test_database() {

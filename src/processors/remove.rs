@@ -78,10 +78,11 @@ impl Processor for Remove {
         }
         for f in &self.fields {
             let path = f.resolve(doc)?;
-            if self.ignore_missing && !doc.has_field(&path) {
-                continue;
+            if self.ignore_missing {
+                doc.remove_if_present(&path);
+            } else {
+                doc.remove(&path)?;
             }
-            doc.remove(&path)?;
         }
         Ok(Flow::Continue)
     }

@@ -433,6 +433,9 @@ struct UserAgent {
     properties: Vec<Prop>,
     extract_device_type: bool,
     ignore_missing: bool,
+    /// This processor's output per agent: it depends only on the agent and the options, so a
+    /// repeated agent is a copy rather than a rebuild (versions joined, maps filled).
+    built: Mutex<HashMap<String, Map, foldhash::fast::RandomState>>,
 }
 
 pub(crate) fn build(cfg: &mut Config, b: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
@@ -489,6 +492,7 @@ pub(crate) fn build(cfg: &mut Config, b: &Builder<'_>) -> Result<Box<dyn Process
         properties,
         extract_device_type,
         ignore_missing,
+        built: Mutex::default(),
     }))
 }
 
@@ -508,6 +512,22 @@ fn join_version(v: &Versioned) -> Option<String> {
 }
 
 impl UserAgent {
+    /// The target's content for `agent`, copied from this processor's earlier result for it.
+    fn cached_details(&self, agent: &str) -> Map {
+        let lock = || self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(m) = lock().get(agent) {
+            return m.clone();
+        }
+        // Built without the lock held: other threads' hits need not wait for the regexes.
+        let m = self.details(agent);
+        let mut built = lock();
+        if built.len() >= CACHE_SIZE {
+            built.clear();
+        }
+        built.insert(agent.to_string(), m.clone());
+        m
+    }
+
     fn details(&self, agent: &str) -> Map {
         let p = &self.parser;
         let parsed = p.cache.get_or_parse(agent, || Parsed {
@@ -522,7 +542,7 @@ impl UserAgent {
                 .device_type
                 .get_or_init(|| p.device_type(agent, ua.as_ref(), os.as_ref(), device.as_ref()))
         });
-        let mut out = Map::default();
+        let mut out = Map::with_capacity_and_hasher(self.properties.len(), Default::default());
         for prop in &self.properties {
             match prop {
                 Prop::Original => {
@@ -565,8 +585,8 @@ impl UserAgent {
 
 impl Processor for UserAgent {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
-        let agent = match doc.get_string(&self.field, self.ignore_missing)? {
-            Some(s) => s.to_string(),
+        let details = match doc.get_string(&self.field, self.ignore_missing)? {
+            Some(agent) => self.cached_details(agent),
             None if self.ignore_missing => return Ok(Flow::Continue),
             None => {
                 return Err(IngestError::illegal_argument(format!(
@@ -575,7 +595,6 @@ impl Processor for UserAgent {
                 )));
             }
         };
-        let details = self.details(&agent);
         doc.set(&self.target, Value::Map(details))?;
         Ok(Flow::Continue)
     }
@@ -659,6 +678,24 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_agent_gets_the_same_output_from_the_processor_cache() {
+        use crate::processors::testing::{execute, pipeline};
+        let p = pipeline("user_agent", r#"{"field":"ua","extract_device_type":true}"#).unwrap();
+        let run = |doc: &str| execute(&p, doc).map(|(_, d)| Value::Map(d.into_source()).to_json());
+        let chrome = r#"{"ua":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}"#;
+        let bot =
+            r#"{"ua":"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}"#;
+        let (first_chrome, first_bot) = (run(chrome).unwrap(), run(bot).unwrap());
+        assert_ne!(first_chrome, first_bot);
+        assert!(
+            first_chrome.contains(r#""name":"Chrome""#),
+            "{first_chrome}"
+        );
+        assert_eq!(run(chrome).unwrap(), first_chrome);
+        assert_eq!(run(bot).unwrap(), first_bot);
+    }
+
+    #[test]
     fn parses_like_elasticsearch() {
         give(
             "user_agent",
@@ -707,6 +744,7 @@ mod tests {
             properties: PROPS.iter().map(|(p, _)| *p).collect(),
             extract_device_type: false,
             ignore_missing: false,
+            built: Mutex::default(),
         };
         let (mut checked, mut mismatches) = (0, Vec::new());
         for entry in walkdir::WalkDir::new(&corpus)
