@@ -464,37 +464,47 @@ impl<'t> FastJson<'t> {
         (self.depth <= FAST_JSON_MAX_DEPTH).then_some(())
     }
 
-    fn object(&mut self) -> Option<Value> {
+    /// Reads a container's items up to `close`, from its opening byte: `item` reads each one,
+    /// the commas between them are checked here.
+    fn items(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.enter()?;
-        let base = self.pending.len();
-        if self.byte()? != b'}' {
+        if self.byte()? != close {
             loop {
-                if self.byte()? != b'"' {
-                    return None;
-                }
-                self.pos += 1;
-                let key = self.string()?;
-                self.skip_ws();
-                if self.byte()? != b':' {
-                    return None;
-                }
-                self.pos += 1;
-                self.skip_ws();
-                let v = self.value()?;
-                self.pending.push((key, v));
+                item(self)?;
                 self.skip_ws();
                 match self.byte()? {
                     b',' => {
                         self.pos += 1;
                         self.skip_ws();
                     }
-                    b'}' => break,
+                    b if b == close => break,
                     _ => return None,
                 }
             }
         }
         self.pos += 1;
         self.depth -= 1;
+        Some(())
+    }
+
+    fn object(&mut self) -> Option<Value> {
+        let base = self.pending.len();
+        self.items(b'}', |r| {
+            if r.byte()? != b'"' {
+                return None;
+            }
+            r.pos += 1;
+            let key = r.string()?;
+            r.skip_ws();
+            if r.byte()? != b':' {
+                return None;
+            }
+            r.pos += 1;
+            r.skip_ws();
+            let v = r.value()?;
+            r.pending.push((key, v));
+            Some(())
+        })?;
         // base is the length `pending` had when this object began; it only grew since. A
         // repeated key keeps its first place and takes the last value, as `visit_map` does.
         let mut m = Map::with_capacity_and_hasher(self.pending.len() - base, HashState::default());
@@ -505,24 +515,11 @@ impl<'t> FastJson<'t> {
     }
 
     fn list(&mut self) -> Option<Value> {
-        self.enter()?;
         let mut l = Vec::new();
-        if self.byte()? != b']' {
-            loop {
-                l.push(self.value()?);
-                self.skip_ws();
-                match self.byte()? {
-                    b',' => {
-                        self.pos += 1;
-                        self.skip_ws();
-                    }
-                    b']' => break,
-                    _ => return None,
-                }
-            }
-        }
-        self.pos += 1;
-        self.depth -= 1;
+        self.items(b']', |r| {
+            l.push(r.value()?);
+            Some(())
+        })?;
         Some(Value::List(l))
     }
 
@@ -1458,31 +1455,7 @@ mod tests {
             out,
             "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f<>&é€\\u2028x\\u2029\u{2027}\""
         );
-        // The eight-byte scan finds a special character at any offset.
-        let naive = |s: &str| {
-            let mut o = String::from("\"");
-            for c in s.chars() {
-                match c {
-                    '"' => o.push_str("\\\""),
-                    '\\' => o.push_str("\\\\"),
-                    '\n' => o.push_str("\\n"),
-                    '\u{1}' => o.push_str("\\u0001"),
-                    '\u{2028}' => o.push_str("\\u2028"),
-                    c => o.push(c),
-                }
-            }
-            o.push('"');
-            o
-        };
-        for special in ["\"", "\\", "\n", "\u{1}", "\u{2028}", "€", "é", "\u{7f}"] {
-            for at in 0..20 {
-                let text = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
-                let mut out = String::new();
-                write_json_string(&text, &mut out);
-                assert_eq!(out, naive(&text), "{text:?}");
-            }
-        }
-        // Many special characters in one string, at every offset of a word and of the tail.
+        // A reference escaper, one character at a time.
         let full = |s: &str| {
             let mut o = String::from("\"");
             for c in s.chars() {
@@ -1503,6 +1476,16 @@ mod tests {
             o.push('"');
             o
         };
+        // The eight-byte scan finds a special character at any offset.
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{2028}", "€", "é", "\u{7f}"] {
+            for at in 0..20 {
+                let text = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
+                let mut out = String::new();
+                write_json_string(&text, &mut out);
+                assert_eq!(out, full(&text), "{text:?}");
+            }
+        }
+        // Many special characters in one string, at every offset of a word and of the tail.
         let pieces = [
             "a", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{0}", "\u{1f}", "é", "€",
             "\u{2028}", "\u{2029}", "\u{2027}", "😀", "#", "]",

@@ -244,20 +244,7 @@ impl IngestDocument {
             return flexible::get_mut(self.root_mut(path), path).ok();
         }
         let root = self.root_mut(path);
-        let (first, rest) = path.parts().split_first()?;
-        let mut cur = root.get_mut(first.as_str())?;
-        for part in rest {
-            cur = match cur {
-                Value::Map(m) => m.get_mut(part.as_str())?,
-                Value::List(l) => {
-                    let len = l.len();
-                    // index_in checked the index against the list's length.
-                    &mut l[index_in(part, len).ok()?]
-                }
-                _ => return None,
-            };
-        }
-        Some(cur)
+        walk_mut(root, path.parts())
     }
 
     /// Sets `path` to `value`, creating missing maps on the way (Elasticsearch's `setFieldValue`).
@@ -358,23 +345,10 @@ impl IngestDocument {
         }
         let (leaf, parents) = path.parts().split_last()?;
         let root = self.root_mut(path);
-        let Some((first, rest)) = parents.split_first() else {
+        if parents.is_empty() {
             return root.shift_remove(leaf.as_str());
-        };
-        // The same walk as `lookup` (has_field's), with mutable references.
-        let mut cur = root.get_mut(first.as_str())?;
-        for part in rest {
-            cur = match cur {
-                Value::Map(m) => m.get_mut(part.as_str())?,
-                Value::List(l) => {
-                    let len = l.len();
-                    // index_in checked the index against the list's length.
-                    &mut l[index_in(part, len).ok()?]
-                }
-                _ => return None,
-            };
         }
-        match cur {
+        match walk_mut(root, parents)? {
             Value::Map(m) => m.shift_remove(leaf.as_str()),
             Value::List(l) => {
                 let idx = index_in(leaf, l.len()).ok()?;
@@ -547,6 +521,25 @@ fn lookup<'v, 'p>(root: &'v Map, parts: &'p [String]) -> Result<&'v Value, Miss<
         };
     }
     Ok(cur)
+}
+
+/// The value at `parts` below `root` (classic access: maps by key, lists by index), as
+/// `lookup` (and so `has_field`) walks it, with mutable references; `None` where it stops.
+fn walk_mut<'m>(root: &'m mut Map, parts: &[String]) -> Option<&'m mut Value> {
+    let (first, rest) = parts.split_first()?;
+    let mut cur = root.get_mut(first.as_str())?;
+    for part in rest {
+        cur = match cur {
+            Value::Map(m) => m.get_mut(part.as_str())?,
+            Value::List(l) => {
+                let len = l.len();
+                // index_in checked the index against the list's length.
+                &mut l[index_in(part, len).ok()?]
+            }
+            _ => return None,
+        };
+    }
+    Some(cur)
 }
 
 /// A list index element: Java's `Integer.parseInt` of it, within the list's bounds.

@@ -178,8 +178,23 @@ impl Convert {
         } else {
             Some(doc.get_mut(path)?)
         };
-        let new = match slot.as_deref() {
-            None | Some(Value::Null) if self.ignore_missing => return Ok(Flow::Continue),
+        let Some(new) = self.converted(path, slot.as_deref())? else {
+            return Ok(Flow::Continue);
+        };
+        if let Some(slot) = slot {
+            *slot = new;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// The converted value of the field at `path` (`None`: a missing field is skipped).
+    fn converted(
+        &self,
+        path: &FieldPath,
+        value: Option<&Value>,
+    ) -> Result<Option<Value>, IngestError> {
+        Ok(Some(match value {
+            None | Some(Value::Null) if self.ignore_missing => return Ok(None),
             None | Some(Value::Null) => {
                 return Err(IngestError::illegal_argument(format!(
                     "Field [{path}] is null, cannot be converted to type [{}]",
@@ -193,11 +208,7 @@ impl Convert {
                     .collect::<Result<_, _>>()?,
             ),
             Some(v) => self.to.convert(v)?,
-        };
-        if let Some(slot) = slot {
-            *slot = new;
-        }
-        Ok(Flow::Continue)
+        }))
     }
 }
 
@@ -212,21 +223,8 @@ impl Processor for Convert {
         } else {
             Some(doc.get(&path)?)
         };
-        let new = match value {
-            None | Some(Value::Null) if self.ignore_missing => return Ok(Flow::Continue),
-            None | Some(Value::Null) => {
-                return Err(IngestError::illegal_argument(format!(
-                    "Field [{path}] is null, cannot be converted to type [{}]",
-                    self.to.name()
-                )));
-            }
-            Some(Value::List(items)) => Value::List(
-                items
-                    .iter()
-                    .map(|v| self.to.convert(v))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Some(v) => self.to.convert(v)?,
+        let Some(new) = self.converted(&path, value)? else {
+            return Ok(Flow::Continue);
         };
         let target = match &self.target {
             Some(t) => t.resolve(doc)?,
