@@ -1747,9 +1747,10 @@ fn java_name(t: &Ty) -> String {
 /// Converts a value to a declared type: implicit (assignment) or explicit (cast).
 #[inline]
 pub fn convert<'a>(v: V<'a>, t: &Ty, explicit: bool) -> Res<V<'a>> {
-    // `def` takes any value: the common case stays out of the general conversion.
-    match t {
-        Ty::Def => Ok(v),
+    // `def` takes any value, and a boolean is already a `boolean`: the common cases stay out
+    // of the general conversion.
+    match (t, &v) {
+        (Ty::Def, _) | (Ty::Bool, V::Bool(_)) => Ok(v),
         _ => convert_to(v, t, explicit),
     }
 }
