@@ -6,8 +6,8 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use pipette::harness::input::{log_lines, message_event, put_dotted, sort_keys};
-use pipette::value::Value;
+use pipette::harness::input::{log_lines, message_event, put_dotted};
+use pipette::value::{Value, sort_keys};
 
 fuzz_target!(|data: &[u8]| {
     let Some(p) = common::parts(data, 2) else {
