@@ -2,7 +2,7 @@
 //! (Elasticsearch's ConvertProcessor, with Java's number parsing).
 
 use crate::dates::java_num;
-use crate::document::{AccessPattern, FieldPath, IngestDocument};
+use crate::document::{FieldPath, IngestDocument};
 use crate::error::{ConfigError, IngestError};
 use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
 use crate::value::Value;
@@ -165,28 +165,6 @@ pub(crate) fn build(cfg: &mut Config, _: &Builder<'_>) -> Result<Box<dyn Process
 }
 
 impl Convert {
-    /// Converts the field where it is, walking its path once. Equivalent to reading it and
-    /// setting `field` again: a classic path that resolved has only maps and lists above it, so
-    /// the set would walk the same way and replace the same slot.
-    fn convert_in_place(
-        &self,
-        doc: &mut IngestDocument,
-        path: &FieldPath,
-    ) -> Result<Flow, IngestError> {
-        let slot = if self.ignore_missing {
-            doc.get_mut_opt(path)
-        } else {
-            Some(doc.get_mut(path)?)
-        };
-        let Some(new) = self.converted(path, slot.as_deref())? else {
-            return Ok(Flow::Continue);
-        };
-        if let Some(slot) = slot {
-            *slot = new;
-        }
-        Ok(Flow::Continue)
-    }
-
     /// The converted value of the field at `path` (`None`: a missing field is skipped).
     fn converted(
         &self,
@@ -215,23 +193,13 @@ impl Convert {
 impl Processor for Convert {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let path = self.field.resolve(doc)?;
-        if self.target.is_none() && doc.access_pattern() == AccessPattern::Classic {
-            return self.convert_in_place(doc, &path);
-        }
-        let value = if self.ignore_missing {
-            doc.get_opt(&path)
-        } else {
-            Some(doc.get(&path)?)
-        };
-        let Some(new) = self.converted(&path, value)? else {
-            return Ok(Flow::Continue);
-        };
-        let target = match &self.target {
-            Some(t) => t.resolve(doc)?,
-            None => path,
-        };
-        doc.set(&target, new)?;
-        Ok(Flow::Continue)
+        super::rewrite_field(
+            doc,
+            path,
+            self.target.as_ref(),
+            self.ignore_missing,
+            |field, v| self.converted(field, v),
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 //! share: Elasticsearch's AbstractStringProcessor (a string or a list of strings, `target_field`,
 //! `ignore_missing`).
 
-use crate::document::{AccessPattern, FieldPath, IngestDocument};
+use crate::document::{FieldPath, IngestDocument};
 use crate::error::IngestError;
 use crate::pipeline::{BuildError, Builder, Config, Env, FieldRef, Flow, Processor};
 use crate::value::Value;
@@ -34,35 +34,13 @@ impl StringField {
         f: impl Fn(&str) -> Result<Value, IngestError>,
     ) -> Result<Flow, IngestError> {
         let path = self.field.resolve(doc)?;
-        if self.target.is_none() && doc.access_pattern() == AccessPattern::Classic {
-            // Where the field is, walking its path once: a classic path that resolved has only
-            // maps and lists above it, so setting it again would replace the same slot.
-            let slot = if self.ignore_missing {
-                doc.get_mut_opt(&path)
-            } else {
-                Some(doc.get_mut(&path)?)
-            };
-            if let Some(new) = self.new_value(&path, slot.as_deref(), &f)?
-                && let Some(slot) = slot
-            {
-                *slot = new;
-            }
-            return Ok(Flow::Continue);
-        }
-        let value = if self.ignore_missing {
-            doc.get_opt(&path)
-        } else {
-            Some(doc.get(&path)?)
-        };
-        let Some(new) = self.new_value(&path, value, &f)? else {
-            return Ok(Flow::Continue);
-        };
-        let target = match &self.target {
-            Some(t) => t.resolve(doc)?,
-            None => path,
-        };
-        doc.set(&target, new)?;
-        Ok(Flow::Continue)
+        super::rewrite_field(
+            doc,
+            path,
+            self.target.as_ref(),
+            self.ignore_missing,
+            |field, v| self.new_value(field, v, &f),
+        )
     }
 
     /// The value to write for the field's current value; `None` to leave the document as it is.

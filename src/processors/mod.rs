@@ -1,6 +1,10 @@
 //! One file per processor; `factory` maps a type name to its constructor.
 
-use crate::pipeline::Factory;
+use crate::document::{AccessPattern, FieldPath, IngestDocument};
+use crate::error::IngestError;
+use crate::pipeline::{Factory, FieldRef, Flow};
+use crate::value::Value;
+use std::borrow::Cow;
 
 mod append;
 mod bytes;
@@ -54,6 +58,48 @@ pub(crate) use uri_parts::uri_parts;
 /// Elasticsearch processors that need cluster state or services no offline run has: ML models
 /// (`inference`), enrich indices (`enrich`), the calling user (`set_security_user`).
 pub const CLUSTER_ONLY: [&str; 3] = ["inference", "enrich", "set_security_user"];
+
+/// Replaces the value of the field at `path` with what `new` makes of it and the path (`None`: leave the
+/// document as it is), writing to `target` when given: the shape of processors that read a
+/// field (`ignore_missing`: absent is `None`) and write a value derived from it. Without a
+/// target, on classic access, the field is rewritten where it is, walking its path once: a
+/// classic path that resolved has only maps and lists above it, so setting it again would
+/// replace the same slot.
+pub(crate) fn rewrite_field(
+    doc: &mut IngestDocument,
+    path: Cow<'_, FieldPath>,
+    target: Option<&FieldRef>,
+    ignore_missing: bool,
+    new: impl FnOnce(&FieldPath, Option<&Value>) -> Result<Option<Value>, IngestError>,
+) -> Result<Flow, IngestError> {
+    if target.is_none() && doc.access_pattern() == AccessPattern::Classic {
+        let slot = if ignore_missing {
+            doc.get_mut_opt(&path)
+        } else {
+            Some(doc.get_mut(&path)?)
+        };
+        if let Some(value) = new(&path, slot.as_deref())?
+            && let Some(slot) = slot
+        {
+            *slot = value;
+        }
+        return Ok(Flow::Continue);
+    }
+    let current = if ignore_missing {
+        doc.get_opt(&path)
+    } else {
+        Some(doc.get(&path)?)
+    };
+    let Some(value) = new(&path, current)? else {
+        return Ok(Flow::Continue);
+    };
+    let target = match target {
+        Some(t) => t.resolve(doc)?,
+        None => path,
+    };
+    doc.set(&target, value)?;
+    Ok(Flow::Continue)
+}
 
 /// The constructor for a processor type, if pipette knows it.
 pub fn factory(type_name: &str) -> Option<Factory> {
