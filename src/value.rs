@@ -1168,8 +1168,8 @@ fn write_json_scalar(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => push_i64(out, i64::from(*i)),
-        Value::Long(l) => push_i64(out, *l),
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Value::Long(l) => out.push_str(itoa::Buffer::new().format(*l)),
         Value::Float(f) if f.is_finite() => out.push_str(&java_float_to_string(*f)),
         Value::Double(d) if d.is_finite() => out.push_str(&java_double_to_string(*d)),
         Value::Float(_) | Value::Double(_) => {
@@ -1178,28 +1178,6 @@ fn write_json_scalar(v: &Value, out: &mut String) {
         Value::String(s) => write_json_string(s, out),
         Value::List(_) => out.push_str("[]"),
         Value::Map(_) => out.push_str("{}"),
-    }
-}
-
-/// Appends an integer's decimal digits (what `write!` gives, without the formatting machinery).
-fn push_i64(out: &mut String, n: i64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut u = n.unsigned_abs();
-    loop {
-        i -= 1;
-        // A u64 has at most 20 decimal digits, the size of buf, so i never underflows.
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        out.push('-');
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
     }
 }
 

@@ -653,23 +653,24 @@ pub(crate) fn format(elems: &[Elem], t: &ZonedDateTime, out: &mut String) {
             Elem::Lit(l) => out.push_str(l),
             Elem::Num { f, min, sign, .. } => {
                 let v = field_value(*f, &local);
-                let digits = Digits::new(v.unsigned_abs());
+                let mut buf = itoa::Buffer::new();
+                let digits = buf.format(v.unsigned_abs());
                 if v < 0 {
                     out.push('-');
                 } else if *sign == Sign::ExceedsPad && digits.len() > *min {
                     out.push('+');
                 }
-                digits.push_padded(out, *min);
+                push_padded(out, digits, *min);
             }
             Elem::Reduced(f) => {
                 let v = field_value(*f, &local).rem_euclid(100);
-                Digits::new(v.unsigned_abs()).push_padded(out, 2);
+                push_padded(out, itoa::Buffer::new().format(v), 2);
             }
             Elem::Frac { min, max, point } => {
-                let nanos = Digits::new(u64::from(local.nanosecond() % 1_000_000_000));
+                let mut nanos = itoa::Buffer::new();
                 // Nine digits, zero-padded on the left (nanoseconds are below 10^9).
                 let mut padded = [b'0'; 9];
-                let text = nanos.as_str();
+                let text = nanos.format(local.nanosecond() % 1_000_000_000);
                 padded[9 - text.len()..].copy_from_slice(text.as_bytes());
                 let mut d: &[u8] = &padded[..(*max).min(9)];
                 while d.len() > *min && d.last() == Some(&b'0') {
@@ -700,15 +701,15 @@ pub(crate) fn format(elems: &[Elem], t: &ZonedDateTime, out: &mut String) {
                 let a = off.unsigned_abs();
                 let (h, m, s) = (a / 3600, a / 60 % 60, a % 60);
                 out.push(if off < 0 { '-' } else { '+' });
-                Digits::new(u64::from(h)).push_padded(out, 2);
+                push_padded(out, itoa::Buffer::new().format(h), 2);
                 let sep = if *colon { ":" } else { "" };
                 let print_min = *min == Part::Req || (*min == Part::Opt && (m != 0 || s != 0));
                 if print_min {
                     out.push_str(sep);
-                    Digits::new(u64::from(m)).push_padded(out, 2);
+                    push_padded(out, itoa::Buffer::new().format(m), 2);
                     if *sec == Part::Req || (*sec == Part::Opt && s != 0) {
                         out.push_str(sep);
-                        Digits::new(u64::from(s)).push_padded(out, 2);
+                        push_padded(out, itoa::Buffer::new().format(s), 2);
                     }
                 }
             }
@@ -741,50 +742,17 @@ pub(crate) fn format(elems: &[Elem], t: &ZonedDateTime, out: &mut String) {
     let _ = offset_id;
 }
 
-/// The decimal digits of a number, written into a buffer without allocating (formatting runs
-/// once or more per document).
-struct Digits {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl Digits {
-    fn new(mut n: u64) -> Digits {
-        // u64::MAX has 20 digits: the buffer always fits.
-        let mut buf = [0u8; 20];
-        let mut start = buf.len();
-        loop {
-            start -= 1;
-            buf[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        Digits { buf, start }
+/// Appends `digits`, zero-padded on the left to at least `min` of them.
+fn push_padded(out: &mut String, digits: &str, min: usize) {
+    const ZEROS: &str = "0000000000000000";
+    let mut pad = min.saturating_sub(digits.len());
+    while pad > 0 {
+        let n = pad.min(ZEROS.len());
+        // ZEROS is ASCII and n is at most its length.
+        out.push_str(&ZEROS[..n]);
+        pad -= n;
     }
-
-    fn len(&self) -> usize {
-        self.buf.len() - self.start
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII digits were written from start on.
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
-    }
-
-    /// Appends the digits, zero-padded on the left to at least `min` of them.
-    fn push_padded(&self, out: &mut String, min: usize) {
-        const ZEROS: &str = "0000000000000000";
-        let mut pad = min.saturating_sub(self.len());
-        while pad > 0 {
-            let n = pad.min(ZEROS.len());
-            // ZEROS is ASCII and n is at most its length.
-            out.push_str(&ZEROS[..n]);
-            pad -= n;
-        }
-        out.push_str(self.as_str());
-    }
+    out.push_str(digits);
 }
 
 fn field_value(f: F, t: &chrono::NaiveDateTime) -> i64 {
@@ -868,7 +836,7 @@ mod tests {
         for n in [0u64, 7, 10, 99, 100, 123_456_789, 999_999_999, u64::MAX] {
             for min in 0..12 {
                 let mut out = String::new();
-                Digits::new(n).push_padded(&mut out, min);
+                push_padded(&mut out, itoa::Buffer::new().format(n), min);
                 assert_eq!(out, format!("{n:0min$}"));
             }
         }
