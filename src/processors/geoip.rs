@@ -10,9 +10,8 @@ use crate::pipeline::{BuildError, Builder, Config, Env, Flow, Processor};
 use crate::resources::{GeoIpCache, GeoIpReader, GeoIpRecord};
 use crate::value::{Map, Value};
 use serde_json::Value as Json;
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Declares `Prop` and `ALL_PROPS` from one list, in Elasticsearch's declaration order.
 macro_rules! props {
@@ -243,7 +242,7 @@ struct GeoIp {
     /// This processor's output per address: what it builds from a database record depends only
     /// on the address, the record (fixed for an address in a database) and the options, so a
     /// repeated address is a copy rather than a rebuild. Bounded like the record cache.
-    built: Mutex<HashMap<IpAddr, Map, foldhash::fast::RandomState>>,
+    built: super::Memo<IpAddr, Map>,
 }
 
 pub(crate) fn build(cfg: &mut Config, b: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
@@ -332,7 +331,7 @@ fn build_with_target(
         properties,
         ignore_missing,
         first_only,
-        built: Mutex::default(),
+        built: super::Memo::default(),
     }))
 }
 
@@ -391,18 +390,7 @@ impl GeoIp {
     /// The properties for one address; empty when the database has no record for it.
     fn lookup(&self, text: &str) -> Result<Map, IngestError> {
         let ip = parse_ip(text)?;
-        let lock = || self.built.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(m) = lock().get(&ip) {
-            return Ok(m.clone());
-        }
-        // Built without the lock held: other threads' hits need not wait for a database read.
-        let m = self.build_properties(ip)?;
-        let mut built = lock();
-        if built.len() >= crate::resources::GEOIP_CACHE_SIZE {
-            built.clear();
-        }
-        built.insert(ip, m.clone());
-        Ok(m)
+        self.built.get_or_build(&ip, || self.build_properties(ip))
     }
 
     /// The properties for one address, built from its database record.

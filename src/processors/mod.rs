@@ -101,6 +101,51 @@ pub(crate) fn rewrite_field(
     Ok(Flow::Continue)
 }
 
+/// A processor's built outputs by input, at most 1,000 (Elasticsearch's cache size for geoip
+/// and user agents), shared by the threads running the processor: a repeated input gets a
+/// copy instead of a rebuild. When full it starts over.
+#[derive(Debug)]
+pub(crate) struct Memo<K, V> {
+    entries: std::sync::Mutex<std::collections::HashMap<K, V, crate::value::HashState>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            entries: std::sync::Mutex::new(std::collections::HashMap::default()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    /// Most entries kept.
+    const SIZE: usize = 1000;
+
+    /// A copy of the value built for `key`, or the one `build` makes (then kept). `build`
+    /// runs without the lock held, so other threads' hits need not wait for it.
+    pub(crate) fn get_or_build<Q, E>(
+        &self,
+        key: &Q,
+        build: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let lock = || self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = lock().get(key) {
+            return Ok(v.clone());
+        }
+        let v = build()?;
+        let mut entries = lock();
+        if entries.len() >= Self::SIZE {
+            entries.clear();
+        }
+        entries.insert(key.to_owned(), v.clone());
+        Ok(v)
+    }
+}
+
 /// The constructor for a processor type, if pipette knows it.
 pub fn factory(type_name: &str) -> Option<Factory> {
     Some(match type_name {

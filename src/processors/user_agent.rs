@@ -435,7 +435,7 @@ struct UserAgent {
     ignore_missing: bool,
     /// This processor's output per agent: it depends only on the agent and the options, so a
     /// repeated agent is a copy rather than a rebuild (versions joined, maps filled).
-    built: Mutex<HashMap<String, Map, foldhash::fast::RandomState>>,
+    built: super::Memo<String, Map>,
 }
 
 pub(crate) fn build(cfg: &mut Config, b: &Builder<'_>) -> Result<Box<dyn Processor>, BuildError> {
@@ -492,7 +492,7 @@ pub(crate) fn build(cfg: &mut Config, b: &Builder<'_>) -> Result<Box<dyn Process
         properties,
         extract_device_type,
         ignore_missing,
-        built: Mutex::default(),
+        built: super::Memo::default(),
     }))
 }
 
@@ -512,22 +512,6 @@ fn join_version(v: &Versioned) -> Option<String> {
 }
 
 impl UserAgent {
-    /// The target's content for `agent`, copied from this processor's earlier result for it.
-    fn cached_details(&self, agent: &str) -> Map {
-        let lock = || self.built.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(m) = lock().get(agent) {
-            return m.clone();
-        }
-        // Built without the lock held: other threads' hits need not wait for the regexes.
-        let m = self.details(agent);
-        let mut built = lock();
-        if built.len() >= CACHE_SIZE {
-            built.clear();
-        }
-        built.insert(agent.to_string(), m.clone());
-        m
-    }
-
     fn details(&self, agent: &str) -> Map {
         let p = &self.parser;
         let parsed = p.cache.get_or_parse(agent, || Parsed {
@@ -586,7 +570,10 @@ impl UserAgent {
 impl Processor for UserAgent {
     fn execute(&self, doc: &mut IngestDocument, _: &mut Env<'_>) -> Result<Flow, IngestError> {
         let details = match doc.get_string(&self.field, self.ignore_missing)? {
-            Some(agent) => self.cached_details(agent),
+            // The output depends only on the agent and the options: a repeated agent is a copy.
+            Some(agent) => self
+                .built
+                .get_or_build(agent, || Ok::<_, IngestError>(self.details(agent)))?,
             None if self.ignore_missing => return Ok(Flow::Continue),
             None => {
                 return Err(IngestError::illegal_argument(format!(
@@ -744,7 +731,7 @@ mod tests {
             properties: PROPS.iter().map(|(p, _)| *p).collect(),
             extract_device_type: false,
             ignore_missing: false,
-            built: Mutex::default(),
+            built: crate::processors::Memo::default(),
         };
         let (mut checked, mut mismatches) = (0, Vec::new());
         for entry in walkdir::WalkDir::new(&corpus)

@@ -334,22 +334,14 @@ mod xcontent_tests {
 
     #[test]
     fn timestamps_print_as_strict_date_optional_time_nanos() {
-        assert_eq!(
-            xcontent_date("2024-01-01T00:00Z").as_deref(),
-            Some("2024-01-01T00:00:00.000Z")
-        );
-        assert_eq!(
-            xcontent_date("2024-01-01T00:00:00.000Z").as_deref(),
-            Some("2024-01-01T00:00:00.000Z")
-        );
-        assert_eq!(
-            xcontent_date("2023-09-14T03:37:21.612363Z").as_deref(),
-            Some("2023-09-14T03:37:21.612363Z")
-        );
-        assert_eq!(
-            xcontent_date("2023-09-14T03:37:21.5Z").as_deref(),
-            Some("2023-09-14T03:37:21.500Z")
-        );
+        for (given, printed) in [
+            ("2024-01-01T00:00Z", "2024-01-01T00:00:00.000Z"),
+            ("2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z"),
+            ("2023-09-14T03:37:21.612363Z", "2023-09-14T03:37:21.612363Z"),
+            ("2023-09-14T03:37:21.5Z", "2023-09-14T03:37:21.500Z"),
+        ] {
+            assert_eq!(xcontent_date(given).as_deref(), Some(printed), "{given}");
+        }
         assert_eq!(xcontent_date("yesterday"), None);
     }
 }
