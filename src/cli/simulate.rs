@@ -93,7 +93,7 @@ pub fn execute(args: &SimulateArgs, resources: &crate::Resources) -> u8 {
     };
     let opts = SimulateOptions {
         verbose: args.verbose,
-        now: clock.timestamp(),
+        now: clock.timestamp().into_owned(),
     };
     match simulate(&body, id.as_deref(), &mut set, resources, &opts) {
         Ok(response) => print(&response),

@@ -8,15 +8,28 @@ pub enum Clock {
     /// The real time when each document starts (microsecond precision, as a JVM on Linux).
     #[default]
     Real,
-    /// A fixed instant, for reproducible output.
-    Fixed(DateTime<Utc>),
+    /// A fixed instant, for reproducible output, with its text (the same for every document).
+    Fixed {
+        /// The instant.
+        at: DateTime<Utc>,
+        /// Its `_ingest.timestamp` text.
+        text: String,
+    },
 }
 
 impl Clock {
+    /// A clock stopped at `at`.
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock::Fixed {
+            at,
+            text: java_zoned_utc(at),
+        }
+    }
+
     /// A fixed clock from an RFC 3339 timestamp (`2024-01-02T03:04:05Z`, any offset).
     pub fn parse(text: &str) -> Result<Clock, String> {
         DateTime::parse_from_rfc3339(text.trim())
-            .map(|t| Clock::Fixed(t.with_timezone(&Utc)))
+            .map(|t| Clock::fixed(t.with_timezone(&Utc)))
             .map_err(|e| {
                 format!(
                     "invalid --now [{text}]: {e} (expected RFC 3339, e.g. 2024-01-02T03:04:05Z)"
@@ -28,16 +41,16 @@ impl Clock {
     /// runs of one document see the same `_ingest.timestamp`.
     pub fn frozen(&self) -> Clock {
         match self {
-            Clock::Real => Clock::Fixed(Utc::now().trunc_subsecs(6)),
+            Clock::Real => Clock::fixed(Utc::now().trunc_subsecs(6)),
             fixed => fixed.clone(),
         }
     }
 
     /// The current `_ingest.timestamp` text.
-    pub fn timestamp(&self) -> String {
+    pub fn timestamp(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Clock::Real => java_zoned_utc(Utc::now().trunc_subsecs(6)),
-            Clock::Fixed(t) => java_zoned_utc(*t),
+            Clock::Real => java_zoned_utc(Utc::now().trunc_subsecs(6)).into(),
+            Clock::Fixed { text, .. } => text.as_str().into(),
         }
     }
 }

@@ -214,7 +214,7 @@ pub fn run_event(
     index: Option<&str>,
     clock: &Clock,
 ) -> Result<Value, IngestError> {
-    let mut doc = with_timestamp(clock, |ts| IngestDocument::new(source, ts));
+    let mut doc = IngestDocument::new(source, &clock.timestamp());
     if let Some(i) = index {
         doc.ctx.insert("_index".into(), Value::from(i));
     }
@@ -226,27 +226,6 @@ pub fn run_event(
             Ok(v)
         }
     }
-}
-
-/// Calls `f` with the clock's `_ingest.timestamp` text. A fixed clock's text is formatted once
-/// per thread (and instant) instead of once per document: it is the same text every time.
-fn with_timestamp<T>(clock: &Clock, f: impl FnOnce(&str) -> T) -> T {
-    thread_local! {
-        static FIXED: std::cell::RefCell<Option<(chrono::DateTime<chrono::Utc>, String)>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    let Clock::Fixed(instant) = clock else {
-        return f(&clock.timestamp());
-    };
-    FIXED.with_borrow_mut(|cached| {
-        if cached.as_ref().is_none_or(|(at, _)| at != instant) {
-            *cached = Some((*instant, clock.timestamp()));
-        }
-        match cached {
-            Some((_, text)) => f(text),
-            None => f(&clock.timestamp()),
-        }
-    })
 }
 
 /// serde_json's nesting limit: deeper documents do not read back, and are kept as they are.
@@ -805,7 +784,7 @@ fn golden_year(
         else {
             continue;
         };
-        let (docs, errors) = run_all(&Clock::Fixed(t));
+        let (docs, errors) = run_all(&Clock::fixed(t));
         if back == 1 && docs == actual {
             // The output does not depend on the year.
             return None;
