@@ -19,8 +19,6 @@
 //! run limit also bounds the work a script can do by copying: appending one char at a time
 //! with `s = s + c` stops at about 32,000 chars.
 
-#[cfg(test)]
-use super::interp::Thrown;
 use super::interp::{Exc, Res};
 use super::value::{JStr, V};
 use std::cell::Cell;
@@ -180,6 +178,7 @@ pub fn array(dims: &[usize]) -> Res<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::painless::interp::Thrown;
 
     fn class_of(r: Res<()>) -> Option<(&'static str, String)> {
         match r {
