@@ -608,18 +608,28 @@ impl<'a> V<'a> {
     /// As [`V::to_value`], for a value held by the container whose address is `parent`
     /// (cycles back to it and the depth limit count as if converting from the container).
     pub fn to_value_under(&self, parent: usize) -> Result<Value, String> {
-        let mut stack = vec![parent];
+        let mut stack = conversion_stack(parent);
         self.to_value_in(&mut stack)
     }
 
     /// As [`V::to_value_under`], compared with `orig`, the document value it was converted
     /// from: the parts still equal to it are reused by [`Plan::apply`] instead of rebuilt.
     pub fn plan_under(&self, parent: usize, orig: &Value) -> Result<Plan, String> {
-        let mut stack = vec![parent];
+        let mut stack = conversion_stack(parent);
         self.plan_in(orig, &mut stack)
     }
 
+    /// As [`V::plan_general`]; a scalar equal to its original is decided here without a call,
+    /// as it decides it (most values of a converted document are unchanged scalars).
+    #[inline(always)]
     fn plan_in(&self, orig: &Value, stack: &mut Vec<usize>) -> Result<Plan, String> {
+        if unchanged_scalar(self, orig) {
+            return Ok(Plan::Keep);
+        }
+        self.plan_general(orig, stack)
+    }
+
+    fn plan_general(&self, orig: &Value, stack: &mut Vec<usize>) -> Result<Plan, String> {
         let same = match (self, orig) {
             (V::Null, Value::Null) => true,
             (V::Bool(a), Value::Bool(b)) => a == b,
@@ -627,7 +637,7 @@ impl<'a> V<'a> {
             (V::Long(a), Value::Long(b)) => a == b,
             (V::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
             (V::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
-            (V::Str(a), Value::String(b)) => **a == **b,
+            (V::Str(a), Value::String(b)) => same_text(a, b),
             (V::Map(m), Value::Map(o)) if m.borrow().keys().all(|k| matches!(k.0, V::Str(_))) => {
                 guard(Rc::as_ptr(m) as usize, stack)?;
                 let mb = m.borrow();
@@ -636,6 +646,9 @@ impl<'a> V<'a> {
                 // differs (an unchanged map allocates nothing).
                 let mut entries = Vec::new();
                 let mut leading = 0;
+                // Where the next key is expected in `o`: after the last one found (entries the
+                // script removed only shift the others).
+                let mut next = 0;
                 let flush = |entries: &mut Vec<PlanEntry>, leading: &mut usize| {
                     if entries.is_empty() && *leading > 0 {
                         entries.reserve(mb.len());
@@ -647,14 +660,21 @@ impl<'a> V<'a> {
                     let V::Str(key) = &k.0 else {
                         continue;
                     };
-                    let at = match o.get_index(i) {
-                        Some((ok, _)) if **ok == **key => Some(i),
+                    let at = match o.get_index(next) {
+                        Some((ok, _)) if same_text(key, ok) => Some(next),
                         _ => o.get_index_of(&**key),
                     };
                     match at {
                         Some(j) => {
+                            next = j + 1;
                             // `j` was found in `o` just above.
-                            let p = v.plan_in(&o[j], stack)?;
+                            let x = &o[j];
+                            // As below for an unchanged scalar, without making its plan.
+                            if j == i && entries.is_empty() && unchanged_scalar(v, x) {
+                                leading += 1;
+                                continue;
+                            }
+                            let p = v.plan_in(x, stack)?;
                             let unchanged = j == i && matches!(p, Plan::Keep);
                             if unchanged && entries.is_empty() {
                                 leading += 1;
@@ -788,6 +808,29 @@ impl<'a> V<'a> {
     }
 }
 
+/// True when `v` is a null, boolean, number or string equal to the document value `orig` it
+/// is compared with by [`V::plan_in`] (which keeps such a value).
+#[inline]
+fn unchanged_scalar(v: &V<'_>, orig: &Value) -> bool {
+    match (v, orig) {
+        (V::Str(a), Value::String(b)) => same_text(a, b),
+        (V::Int(a), Value::Int(b)) => a == b,
+        (V::Long(a), Value::Long(b)) => a == b,
+        (V::Bool(a), Value::Bool(b)) => a == b,
+        (V::Null, Value::Null) => true,
+        (V::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+        (V::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+        _ => false,
+    }
+}
+
+/// Text equality, without reading the bytes when both are the same slice (a string the script
+/// was lent by the document, compared with that document string).
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
+}
+
 /// True for the arrays `IngestDocument.deepCopy` accepts (`byte[]`, `double[]`): any other Java
 /// array in ctx makes `_simulate` fail the document when it copies the result.
 fn kept_array(items: &[V<'_>]) -> bool {
@@ -856,6 +899,11 @@ impl Plan {
                 let mut kept = vec![false; o.len()];
                 for e in entries {
                     match e {
+                        PlanEntry::Orig(j, Plan::Keep) => {
+                            if let Some(k) = kept.get_mut(j) {
+                                *k = true;
+                            }
+                        }
                         PlanEntry::Orig(j, p) => {
                             if let (Some(k), Some((_, x))) = (kept.get_mut(j), o.get_index_mut(j)) {
                                 *k = true;
@@ -879,6 +927,7 @@ impl Plan {
                 o.truncate(items.len());
                 for (i, p) in items.into_iter().enumerate() {
                     match o.get_mut(i) {
+                        Some(_) if matches!(p, Plan::Keep) => {}
                         Some(x) => p.apply_to(x),
                         None => o.push(p.apply(Value::default())),
                     }
@@ -938,6 +987,7 @@ pub fn from_doc(v: &Value) -> V<'_> {
 }
 
 /// A null, boolean or number as an interpreter value (`Null` for anything else).
+#[inline]
 fn scalar<'a>(v: &Value) -> V<'a> {
     match v {
         Value::Bool(b) => V::Bool(*b),
@@ -976,9 +1026,20 @@ pub fn doc_within(root: &Map, v: &V<'_>) -> bool {
 /// A document value copied into shared mutable containers (scripts).
 pub fn from_value(v: &Value) -> V<'_> {
     match v {
-        Value::List(l) => V::new_list(l.iter().map(from_value).collect()),
+        Value::List(l) => V::new_list(l.iter().map(item_from_value).collect()),
         Value::Map(m) => V::new_map(map_from_value(m)),
         Value::String(s) => V::Str(JStr::Lent(s)),
+        other => scalar(other),
+    }
+}
+
+/// [`from_value`] for an entry or item of a container: strings and scalars (most of them) are
+/// converted here, without a call.
+#[inline(always)]
+fn item_from_value(v: &Value) -> V<'_> {
+    match v {
+        Value::String(s) => V::Str(JStr::Lent(s)),
+        Value::List(_) | Value::Map(_) => from_value(v),
         other => scalar(other),
     }
 }
@@ -994,6 +1055,14 @@ pub fn copy_value<'a>(v: &Value) -> V<'a> {
     }
 }
 
+/// The stack of collections being converted, holding `parent`, with room for a few nesting levels
+/// (so entering them does not grow it).
+fn conversion_stack(parent: usize) -> Vec<usize> {
+    let mut stack = Vec::with_capacity(16);
+    stack.push(parent);
+    stack
+}
+
 /// Enters the collection at address `p` while converting back to document values: a
 /// collection inside itself, or nesting past 200 levels, is Java's self-reference error.
 fn guard(p: usize, stack: &mut Vec<usize>) -> Result<(), String> {
@@ -1007,7 +1076,191 @@ fn guard(p: usize, stack: &mut Vec<usize>) -> Result<(), String> {
 
 /// A document map copied into an interpreter map.
 pub fn map_from_value(m: &Map) -> IndexMap<K<'_>, V<'_>, HashState> {
-    m.iter()
-        .map(|(k, v)| (K(V::Str(JStr::Lent(k))), from_value(v)))
-        .collect()
+    use indexmap::map::{RawEntryApiV1, raw_entry_v1::RawEntryMut};
+    use std::hash::BuildHasher;
+    let mut out = IndexMap::with_capacity_and_hasher(m.len(), HashState::default());
+    for (k, v) in m {
+        // A string key hashes as its text (see `K`'s `Hash`), and the keys of a document map
+        // are distinct texts: none is already in `out`, so the search for it is skipped (no
+        // entry matches `|_| false`: the entry found is always vacant).
+        let hash = out.hasher().hash_one(k.as_str());
+        if let RawEntryMut::Vacant(e) = out.raw_entry_mut_v1().from_hash(hash, |_| false) {
+            e.insert_hashed_nocheck(hash, K(V::Str(JStr::Lent(k))), item_from_value(v));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Value {
+        Value::from_json_str(text).expect("valid JSON")
+    }
+
+    /// The map a converted document value holds.
+    fn map<'a>(v: &V<'a>) -> MapRef<'a> {
+        match v {
+            V::Map(m) => m.clone(),
+            other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn converted_maps_find_every_key_in_document_order() {
+        let orig = json(r#"{"b":1,"a":{"x":"1","y":[2,"z"]},"":null,"é":"e"}"#);
+        let Value::Map(m) = &orig else { unreachable!() };
+        let got = map_from_value(m);
+        let keys: Vec<String> = got.keys().map(|k| k.0.to_java_string()).collect();
+        assert_eq!(keys, ["b", "a", "", "é"]);
+        for k in m.keys() {
+            assert!(got.contains_key(&K::str(k)), "{k}");
+            assert!(got.contains_key(&StrKey(k)), "{k}");
+        }
+        assert!(!got.contains_key(&K::str("c")));
+        assert_eq!(
+            V::new_map(got).to_value().map(|v| v.to_json()),
+            Ok(orig.to_json())
+        );
+    }
+
+    #[test]
+    fn the_scalar_shortcut_keeps_exactly_what_the_general_plan_keeps() {
+        let docs: Vec<Value> = [
+            "null",
+            "true",
+            "false",
+            "1",
+            "2",
+            "5000000000",
+            "1.5",
+            "0.0",
+            "-0.0",
+            "\"a\"",
+            "\"\"",
+            "\"ab\"",
+            "[1]",
+            "{\"a\":1}",
+        ]
+        .iter()
+        .map(|t| json(t))
+        .chain([
+            Value::Long(1),
+            Value::Long(2),
+            Value::Float(1.5),
+            Value::Double(f64::NAN),
+        ])
+        .collect();
+        let lent: Vec<V<'_>> = docs.iter().map(from_doc).collect();
+        let made = [
+            V::Null,
+            V::Bool(true),
+            V::Bool(false),
+            V::Byte(1),
+            V::Short(1),
+            V::Char(b'a' as u16),
+            V::Int(1),
+            V::Int(2),
+            V::Long(1),
+            V::Long(5_000_000_000),
+            V::Float(1.5),
+            V::Double(1.5),
+            V::Double(0.0),
+            V::Double(-0.0),
+            V::Double(f64::NAN),
+            V::str("a"),
+            V::str(""),
+            V::str("ab"),
+        ];
+        let mut kept = 0;
+        for v in lent.iter().chain(made.iter()) {
+            for o in &docs {
+                let fast = unchanged_scalar(v, o);
+                let general = matches!(v.plan_general(o, &mut conversion_stack(0)), Ok(Plan::Keep));
+                if fast || !matches!(v, V::DocMap(_) | V::DocList(_)) {
+                    assert_eq!(fast, general, "{v:?} against {}", o.to_json());
+                }
+                kept += usize::from(fast);
+            }
+        }
+        // Lent strings and equal scalars, made or lent.
+        assert!(kept > 20, "{kept}");
+    }
+
+    #[test]
+    fn lent_and_copied_text_compare_by_content() {
+        let doc = String::from("text");
+        assert!(same_text(&doc, &doc));
+        assert!(same_text(&doc, "text"));
+        assert!(!same_text(&doc[..2], &doc));
+        assert!(!same_text(&doc, "texT"));
+        assert!(same_text("", &doc[4..]));
+    }
+
+    #[test]
+    fn plans_rebuild_the_converted_value() {
+        let text = r#"{"a":"x","b":{"c":null,"d":"","e":[1,"",{"f":""}],"g":"k"},"g":2,"h":"y"}"#;
+        let orig = json(text);
+        type Change = fn(&V<'_>);
+        let changes: [(&str, Change); 10] = [
+            ("nothing", |_| {}),
+            ("remove a", |v| {
+                map(v).borrow_mut().shift_remove(&K::str("a"));
+            }),
+            ("remove b.c and b.d", |v| {
+                let b = map(v).borrow()[&K::str("b")].clone();
+                map(&b)
+                    .borrow_mut()
+                    .retain(|k, _| !matches!(&k.0, V::Str(s) if **s != *"e" && **s != *"g"));
+            }),
+            ("add z", |v| {
+                map(v).borrow_mut().insert(K::str("z"), V::Int(1));
+            }),
+            ("g becomes a long", |v| {
+                map(v).borrow_mut().insert(K::str("g"), V::Long(2));
+            }),
+            ("h is copied", |v| {
+                map(v).borrow_mut().insert(K::str("h"), V::str("y"));
+            }),
+            ("a moves last", |v| {
+                let m = map(v);
+                let a = m
+                    .borrow_mut()
+                    .shift_remove(&K::str("a"))
+                    .unwrap_or_default();
+                m.borrow_mut().insert(K::str("a"), a);
+            }),
+            ("b.e loses an item", |v| {
+                let b = map(v).borrow()[&K::str("b")].clone();
+                if let V::List(l) = &map(&b).borrow()[&K::str("e")] {
+                    l.borrow_mut().remove(1);
+                }
+            }),
+            ("b.e.2 loses f", |v| {
+                let b = map(v).borrow()[&K::str("b")].clone();
+                if let V::List(l) = &map(&b).borrow()[&K::str("e")] {
+                    map(&l.borrow()[2]).borrow_mut().clear();
+                }
+            }),
+            ("swap g and h", |v| {
+                let m = map(v);
+                m.borrow_mut().swap_indices(2, 3);
+            }),
+        ];
+        for (what, change) in changes {
+            let v = from_value(&orig);
+            change(&v);
+            let want = v.to_value().expect("no cycle");
+            let plan = v.plan_under(0, &orig).expect("no cycle");
+            if what == "nothing" || what == "h is copied" {
+                assert!(matches!(plan, Plan::Keep), "{what}: {plan:?}");
+            }
+            let got = plan.apply(orig.clone());
+            assert_eq!(got.to_json(), want.to_json(), "{what}");
+            assert!(got == want, "{what}");
+            let unchanged = what == "nothing" || what == "h is copied";
+            assert_eq!(got == orig && got.to_json() == text, unchanged, "{what}");
+        }
+    }
 }
