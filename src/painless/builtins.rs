@@ -199,9 +199,12 @@ pub fn is_instance(v: &V<'_>, c: &str) -> bool {
         return b;
     }
     let obj = |f: fn(&Obj<'_>) -> bool| matches!(v, V::Obj(o) if f(o));
+    // The names scripts test most come first (the arms are distinct names: order is speed).
     match c {
-        "Object" => true,
+        "Map" | "HashMap" | "AbstractMap" => matches!(v, V::Map(_) | V::DocMap(_)),
+        "List" | "ArrayList" | "AbstractList" => matches!(v, V::List(_) | V::DocList(_)),
         "String" | "CharSequence" => matches!(v, V::Str(_)),
+        "Object" => true,
         "Number" => matches!(
             v,
             V::Int(_) | V::Long(_) | V::Double(_) | V::Float(_) | V::Short(_) | V::Byte(_)
@@ -227,8 +230,6 @@ pub fn is_instance(v: &V<'_>, c: &str) -> bool {
         "Boolean" => matches!(v, V::Bool(_)),
         "Character" => matches!(v, V::Char(_)),
         "Iterable" | "Collection" | "AbstractCollection" => v.is_list_like(),
-        "List" | "ArrayList" | "AbstractList" => matches!(v, V::List(_) | V::DocList(_)),
-        "Map" | "HashMap" | "AbstractMap" => matches!(v, V::Map(_) | V::DocMap(_)),
         "Set" | "HashSet" | "AbstractSet" => v.is_set(),
         "Map.Entry" => obj(|o| matches!(o, Obj::Entry(..))),
         "StringBuilder" => obj(|o| matches!(o, Obj::Builder(_))),

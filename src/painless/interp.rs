@@ -5,6 +5,8 @@ use super::builtins;
 use super::value::{Func, JStr, K, Obj, StrKey, V, from_doc, java_equals};
 use std::rc::Rc;
 
+mod lowered;
+
 /// Most loop iterations in one execution, as Elasticsearch's `max_loop_counter`.
 pub const MAX_LOOP: u32 = 1_000_000;
 /// Deepest call nesting (script functions and lambdas).
@@ -140,6 +142,15 @@ pub struct Interp<'a> {
     pub ingest: Option<&'a crate::value::Map>,
     /// The ingest timestamp, once parsed.
     now: std::cell::OnceCell<chrono::NaiveDateTime>,
+    /// The lowered form of the program, when it runs as a script (see `painless::ir`).
+    pub lowered: Option<&'a super::ir::Compiled>,
+}
+
+/// The body of a function as it runs: syntax, or its lowered form.
+#[derive(Clone, Copy)]
+enum Code<'a> {
+    Syntax(&'a [Stmt]),
+    Lowered(&'a [super::ir::Op]),
 }
 
 /// `a == b` for variable names, which are short: compared inline rather than through memcmp.
@@ -212,6 +223,7 @@ impl<'a> Interp<'a> {
             now_text: None,
             ingest: None,
             now: std::cell::OnceCell::new(),
+            lowered: None,
         }
     }
 
@@ -506,35 +518,44 @@ impl<'a> Interp<'a> {
     /// Evaluates a boolean condition; the boolean operators, `==`, `!=` and `instanceof` are
     /// decided without making their result a value.
     fn cond(&mut self, e: &'a Expr) -> Res<bool> {
-        let fast = match &e.kind {
-            ExprKind::And(l, r) => Some(match self.cond(l) {
+        // Errors are positioned at `e`, as `eval` positions the errors of what it evaluates.
+        match &e.kind {
+            ExprKind::And(l, r) => match self.cond(l) {
                 Ok(true) => self.cond(r),
                 other => other,
-            }),
-            ExprKind::Or(l, r) => Some(match self.cond(l) {
+            },
+            ExprKind::Or(l, r) => match self.cond(l) {
                 Ok(false) => self.cond(r),
                 other => other,
-            }),
-            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
-                Some(self.equals_expr(l, r).map(|eq| eq == (*op == BinOp::Eq)))
-            }
-            ExprKind::InstanceOf(x, t) => Some(self.instance_of_expr(x, t)),
-            _ => None,
-        };
-        if let Some(r) = fast {
-            // As `eval` positions the errors of the expression it evaluates.
-            return r.map_err(|x| x.at(e.pos));
-        }
-        match self.eval(e)? {
-            V::Bool(b) => Ok(b),
-            other => {
-                Err(Exc::cce(format!("Cannot cast {} to boolean", other.class_name())).at(e.pos))
-            }
+            },
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => match self.equals_expr(l, r) {
+                Ok(eq) => Ok(eq == (*op == BinOp::Eq)),
+                Err(x) => Err(x.at(e.pos)),
+            },
+            ExprKind::InstanceOf(x, t) => self.instance_of_expr(x, t).map_err(|x| x.at(e.pos)),
+            _ => match self.eval(e)? {
+                V::Bool(b) => Ok(b),
+                other => Err(
+                    Exc::cce(format!("Cannot cast {} to boolean", other.class_name())).at(e.pos),
+                ),
+            },
         }
     }
 
     /// Evaluates an expression.
+    #[inline]
     pub fn eval(&mut self, e: &'a Expr) -> Res<V<'a>> {
+        // Variables and string literals, the most frequent leaves, stay out of the general
+        // evaluation (same values as its arms).
+        match &e.kind {
+            ExprKind::Var(name) => {
+                if let Some(i) = self.lookup(name) {
+                    return Ok(self.vars[i].2.clone());
+                }
+            }
+            ExprKind::Str(s) => return Ok(V::Str(JStr::Lent(s))),
+            _ => {}
+        }
         self.eval_inner(e).map_err(|x| x.at(e.pos))
     }
 
@@ -879,7 +900,7 @@ impl<'a> Interp<'a> {
         captured: &[(&'a str, &'a Ty, V<'a>)],
         params: &'a [(Ty, String)],
         args: impl Iterator<Item = V<'a>>,
-        body: &'a [Stmt],
+        body: Code<'a>,
     ) -> Res<Flow<'a>> {
         let base = self.vars.len();
         self.vars.extend(captured.iter().cloned());
@@ -890,12 +911,7 @@ impl<'a> Interp<'a> {
     /// Runs `body` in a new frame from variable `base`, whose last `params.len()` variables are
     /// the (still unnamed) arguments: they are converted to the parameters' types and named.
     /// The frame's variables are gone afterwards; the call depth and stack use are bounded.
-    fn enter(
-        &mut self,
-        base: usize,
-        params: &'a [(Ty, String)],
-        body: &'a [Stmt],
-    ) -> Res<Flow<'a>> {
+    fn enter(&mut self, base: usize, params: &'a [(Ty, String)], body: Code<'a>) -> Res<Flow<'a>> {
         self.depth += 1;
         if self.depth > MAX_CALL_DEPTH || self.stack_base.saturating_sub(stack_pos()) > STACK_BUDGET
         {
@@ -920,11 +936,24 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let out = r.and_then(|_| self.exec_block(body));
+        let out = r.and_then(|_| match body {
+            Code::Syntax(b) => self.exec_block(b),
+            Code::Lowered(b) => self.ops(b),
+        });
         self.vars.truncate(base);
         self.frame = saved_frame;
         self.depth -= 1;
         out
+    }
+
+    /// The body `f` runs: its lowered form when the program runs lowered.
+    fn code_of(&self, f: &'a Function) -> Code<'a> {
+        if let Some(l) = self.lowered
+            && let Some(i) = self.functions.iter().position(|g| std::ptr::eq(&**g, f))
+        {
+            return Code::Lowered(&l.functions[i]);
+        }
+        Code::Syntax(&f.body)
     }
 
     /// Calls a script function with as many argument expressions as it has parameters: the
@@ -941,7 +970,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let out = self.enter(base, &f.params, &f.body);
+        let out = self.enter(base, &f.params, self.code_of(f));
         function_result(f, out?)
     }
 
@@ -954,7 +983,7 @@ impl<'a> Interp<'a> {
                 args.len()
             )));
         }
-        let out = self.run_in_frame(&[], &f.params, args.into_iter(), &f.body);
+        let out = self.run_in_frame(&[], &f.params, args.into_iter(), self.code_of(f));
         function_result(f, out?)
     }
 
@@ -1008,7 +1037,7 @@ impl<'a> Interp<'a> {
         if let Some((f, pos)) = forward {
             return self.call_forwarded(l, f, pos, args);
         }
-        let out = self.run_in_frame(captured, &l.params, args, &l.body);
+        let out = self.run_in_frame(captured, &l.params, args, Code::Syntax(&l.body));
         match out? {
             Flow::Return(v) => Ok(v),
             _ => Ok(V::Null),
@@ -1018,32 +1047,8 @@ impl<'a> Interp<'a> {
     /// The script function a lambda only forwards its parameters to, in order (`x -> f(x)`),
     /// and the offset of that call.
     fn forwarded(&self, l: &'a Lambda) -> Option<(&'a Function, usize)> {
-        let [
-            Stmt {
-                kind: StmtKind::Return(Some(call)),
-                ..
-            },
-        ] = l.body.as_slice()
-        else {
-            return None;
-        };
-        let ExprKind::LocalCall(name, args) = &call.kind else {
-            return None;
-        };
-        let forwards = args.len() == l.params.len()
-            && args
-                .iter()
-                .zip(&l.params)
-                .all(|(a, (_, p))| matches!(&a.kind, ExprKind::Var(v) if v == p))
-            && l.params
-                .iter()
-                .enumerate()
-                .all(|(i, (_, p))| l.params.iter().take(i).all(|(_, q)| q != p));
-        if !forwards {
-            return None;
-        }
-        let f = self.functions.iter().find(|f| same_name(&f.name, name))?;
-        (f.params.len() == args.len()).then_some((&**f, call.pos))
+        let (i, pos) = super::ir::forwarding(l, self.functions)?;
+        Some((&*self.functions[i], pos))
     }
 
     /// Runs a forwarding lambda (see [`Interp::forwarded`]) as its frame would: the call depth
@@ -1079,7 +1084,7 @@ impl<'a> Interp<'a> {
             }
         }
         let out = self
-            .enter(base, &f.params, &f.body)
+            .enter(base, &f.params, self.code_of(f))
             .and_then(|flow| function_result(f, flow))
             .map_err(|x| x.at(pos));
         self.depth -= 1;

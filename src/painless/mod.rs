@@ -11,6 +11,7 @@ pub mod budget;
 pub mod builtins;
 pub mod ingest;
 pub mod interp;
+pub mod ir;
 pub mod lex;
 pub mod parse;
 pub mod quick;
@@ -48,6 +49,8 @@ impl CompileError {
 pub struct Script {
     source: String,
     program: ast::Program,
+    /// The program lowered, as scripts run it.
+    lowered: ir::Compiled,
     statements: Vec<usize>,
     params: Map,
     /// The top-level ctx keys the script can reach (`None`: any), converted per run.
@@ -66,6 +69,9 @@ const _: () = {
 /// A ctx key after a run: its name, how to build its value from the document's value, and
 /// whether it is kept in place.
 type Planned = (String, value::Plan, bool);
+
+/// The variables a script's main body starts with, in this order.
+const GLOBALS: &[&str] = &["ctx", "params"];
 
 fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(src.len());
@@ -108,7 +114,7 @@ impl Script {
     /// Compiles source text; the error message names the line and column.
     pub fn compile(source: &str, params: Map) -> Result<Script, String> {
         let program = lex::lex(source)
-            .and_then(|toks| parse::parse(&toks, &["ctx", "params"]))
+            .and_then(|toks| parse::parse(&toks, GLOBALS))
             .map_err(|e| {
                 let (l, c) = line_col(source, e.offset);
                 format!("compile error at line {l}, column {c}: {}", e.message)
@@ -122,9 +128,11 @@ impl Script {
         statements.dedup();
         let ctx_keys = access::ctx_keys(&program);
         let written_keys = access::written_keys(&program);
+        let lowered = ir::lower(&program, GLOBALS);
         Ok(Script {
             source: source.to_string(),
             program,
+            lowered,
             statements,
             params,
             ctx_keys,
@@ -298,7 +306,8 @@ impl Script {
                 it.ingest = Some(&doc.ingest);
                 it.global("ctx", ctx.clone());
                 it.global("params", V::DocMap(&self.params));
-                it.run_main(&self.program.body).map(|_| ())
+                it.lowered = Some(&self.lowered);
+                it.run_lowered_main(&self.lowered.main).map(|_| ())
             };
             if let Err(e) = result {
                 if let V::Map(m) = &ctx {

@@ -1,0 +1,216 @@
+//! Running the lowered form (`painless::ir`): each step does what the interpreter does for
+//! the syntax it came from (same operations, same error positions), with the variable found
+//! at its slot and the function already chosen.
+
+use super::super::ir::{N, NKind, Op, OpKind};
+use super::*;
+
+impl<'a> Interp<'a> {
+    /// Runs a lowered main body; the value of a final expression statement (or `return`) is
+    /// returned, as [`Interp::run_main`] does.
+    pub fn run_lowered_main(&mut self, body: &'a [Op]) -> Res<V<'a>> {
+        let n = body.len();
+        for (i, op) in body.iter().enumerate() {
+            if i + 1 == n
+                && let OpKind::Expr(e) = &op.kind
+            {
+                return self.ev(e);
+            }
+            match self.op(op)? {
+                Flow::Return(v) => return Ok(v),
+                Flow::Normal | Flow::Break | Flow::Continue => {}
+            }
+        }
+        Ok(V::Null)
+    }
+
+    /// Runs lowered statements as a block: the variables they declare are gone afterwards.
+    pub(super) fn ops(&mut self, body: &'a [Op]) -> Res<Flow<'a>> {
+        let mark = self.vars.len();
+        let mut r = Ok(Flow::Normal);
+        for op in body {
+            match self.op(op) {
+                Ok(Flow::Normal) => {}
+                other => {
+                    r = other;
+                    break;
+                }
+            }
+        }
+        self.vars.truncate(mark);
+        r
+    }
+
+    fn op(&mut self, op: &'a Op) -> Res<Flow<'a>> {
+        self.op_inner(op).map_err(|e| e.at(op.pos))
+    }
+
+    fn op_inner(&mut self, op: &'a Op) -> Res<Flow<'a>> {
+        match &op.kind {
+            OpKind::Expr(e) => {
+                self.ev(e)?;
+            }
+            OpKind::Decl(t, vars) => {
+                for (name, init) in vars {
+                    let v = match init {
+                        Some(e) => {
+                            let v = self.ev(e)?;
+                            convert(v, t, false).map_err(|x| x.at(e.pos))?
+                        }
+                        None => default_value(t),
+                    };
+                    self.vars.push((name, t, v));
+                }
+            }
+            OpKind::If(c, a, b) => {
+                if self.test(c)? {
+                    return self.ops(a);
+                }
+                if let Some(b) = b {
+                    return self.ops(b);
+                }
+            }
+            OpKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.ev(e)?,
+                    None => V::Null,
+                };
+                return Ok(Flow::Return(v));
+            }
+            OpKind::Block(b) => return self.ops(b),
+            OpKind::Stmt(s) => return self.exec(s),
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// The variable at `slot` of the running frame, when it is the one named `name` (it
+    /// always is: the lowering follows the interpreter's frame layout; the name check keeps a
+    /// mismatch from reading another variable).
+    #[inline]
+    fn slot(&self, slot: usize, name: &str) -> Option<&V<'a>> {
+        match self.vars.get(self.frame + slot) {
+            Some((n, _, v)) if same_name(n, name) => Some(v),
+            _ => self.lookup(name).map(|i| &self.vars[i].2),
+        }
+    }
+
+    /// Evaluates a lowered boolean test, as [`Interp::cond`] does.
+    fn test(&mut self, e: &'a N) -> Res<bool> {
+        match &e.kind {
+            NKind::And(l, r) => Ok(self.test(l)? && self.test(r)?),
+            NKind::Or(l, r) => Ok(self.test(l)? || self.test(r)?),
+            NKind::IsNull(x, negated) => Ok(self.with_value(x, |v| v.is_null())? != *negated),
+            NKind::IsStr(x, lit, negated) => {
+                let eq = self.with_value(x, |v| matches!(v, V::Str(s) if **s == **lit))?;
+                Ok(eq != *negated)
+            }
+            NKind::InstanceOf(x, t) => self.with_value(x, |v| instance_of(v, t)),
+            _ => match self.ev(e)? {
+                V::Bool(b) => Ok(b),
+                other => Err(
+                    Exc::cce(format!("Cannot cast {} to boolean", other.class_name())).at(e.pos),
+                ),
+            },
+        }
+    }
+
+    /// Applies `f` to the value of `x`: a variable is looked at where it is, without a copy.
+    #[inline]
+    fn with_value<T>(&mut self, x: &'a N, f: impl FnOnce(&V<'a>) -> T) -> Res<T> {
+        if let NKind::Local(slot, name) = &x.kind
+            && let Some(v) = self.slot(*slot, name)
+        {
+            return Ok(f(v));
+        }
+        let v = self.ev(x)?;
+        Ok(f(&v))
+    }
+
+    /// Evaluates a lowered expression, as [`Interp::eval`] does.
+    pub(super) fn ev(&mut self, e: &'a N) -> Res<V<'a>> {
+        match &e.kind {
+            NKind::Local(slot, name) => {
+                if let Some(v) = self.slot(*slot, name) {
+                    return Ok(v.clone());
+                }
+                Err(Exc::iae(format!("cannot resolve symbol [{name}]")).at(e.pos))
+            }
+            NKind::Null => Ok(V::Null),
+            NKind::Bool(b) => Ok(V::Bool(*b)),
+            NKind::Int(i) => Ok(V::Int(*i)),
+            NKind::Str(s) => Ok(V::Str(JStr::Lent(s))),
+            NKind::Expr(x) => self.eval(x),
+            _ => self.ev_inner(e).map_err(|x| x.at(e.pos)),
+        }
+    }
+
+    fn ev_inner(&mut self, e: &'a N) -> Res<V<'a>> {
+        Ok(match &e.kind {
+            NKind::Field(obj, name, null_safe) => {
+                // Lowered code runs scripts, whose ctx is never a condition's document view:
+                // the receiver is evaluated as `eval_object` would.
+                let o = self.ev(obj)?;
+                if o.is_null() && *null_safe {
+                    return Ok(V::Null);
+                }
+                get_field(&o, name)?
+            }
+            NKind::Call(obj, name, args, null_safe) => {
+                let o = self.ev(obj)?;
+                if o.is_null() {
+                    if *null_safe {
+                        return Ok(V::Null);
+                    }
+                    return Err(cannot_access(name));
+                }
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.ev(a)?);
+                }
+                builtins::call_method(self, o, name, vals)?
+            }
+            NKind::CallFn(i, args) => {
+                let f: &'a Function = &self.functions[*i];
+                let base = self.vars.len();
+                for a in args {
+                    match self.ev(a) {
+                        // Unnamed until the call starts, so later arguments cannot see them.
+                        Ok(v) => self.vars.push(("", &DEF, v)),
+                        Err(e) => {
+                            self.vars.truncate(base);
+                            return Err(e);
+                        }
+                    }
+                }
+                let out = self.enter(base, &f.params, self.code_of(f));
+                function_result(f, out?)?
+            }
+            NKind::Cast(t, x) => {
+                let v = self.ev(x)?;
+                convert(v, t, true)?
+            }
+            NKind::Unary(op, x) => {
+                let v = self.ev(x)?;
+                unary(*op, v)?
+            }
+            NKind::And(..) | NKind::Or(..) | NKind::IsNull(..) | NKind::IsStr(..) => {
+                V::Bool(self.test(e)?)
+            }
+            NKind::InstanceOf(x, t) => V::Bool(self.with_value(x, |v| instance_of(v, t))?),
+            NKind::Lambda(l, forward) => {
+                // As the interpreter makes a lambda: a forwarding one captures nothing.
+                let (captured, forward) = match forward {
+                    Some((i, pos)) => (Vec::new(), Some((&*self.functions[*i], *pos))),
+                    None => (self.vars[self.frame..].to_vec(), None),
+                };
+                V::obj(Obj::Func(Func::Lambda(l, captured, forward)))
+            }
+            NKind::Local(..)
+            | NKind::Null
+            | NKind::Bool(_)
+            | NKind::Int(_)
+            | NKind::Str(_)
+            | NKind::Expr(_) => self.ev(e)?,
+        })
+    }
+}
