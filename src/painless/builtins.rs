@@ -117,8 +117,17 @@ pub fn class_name(name: &str) -> Option<&'static str> {
     CLASSES
         .iter()
         .chain(super::time::CLASSES)
-        .find(|(n, j)| *n == name || *j == name || j.replace('$', ".") == name)
+        .find(|(n, j)| *n == name || same_with_dots(j, name))
         .map(|(n, _)| *n)
+}
+
+/// Whether a Java class name equals `name` when its `$` (nested class) are read as `.`.
+fn same_with_dots(java: &str, name: &str) -> bool {
+    java.len() == name.len()
+        && java
+            .bytes()
+            .zip(name.bytes())
+            .all(|(j, n)| j == n || (j == b'$' && n == b'.'))
 }
 
 /// The Java class name of a Painless class.
@@ -3154,4 +3163,26 @@ fn java_format(fmt: &str, vals: &[V<'_>]) -> Res<String> {
     }
     budget::string(out.len())?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::class_name;
+
+    #[test]
+    fn class_names_resolve_by_painless_or_java_name() {
+        for name in ["Map.Entry", "java.util.Map$Entry", "java.util.Map.Entry"] {
+            assert_eq!(class_name(name), Some("Map.Entry"), "{name}");
+        }
+        assert_eq!(class_name("java.util.ArrayList"), Some("ArrayList"));
+        assert_eq!(class_name("String"), Some("String"));
+        for name in [
+            "java.util.Map$Entr",
+            "java.util.Map.Entryx",
+            "Nope",
+            "java$util.Map$Entry",
+        ] {
+            assert_eq!(class_name(name), None, "{name}");
+        }
+    }
 }

@@ -256,3 +256,68 @@ fn lambdas_forwarding_to_a_function() {
         "deep recursion through a forwarding lambda is bounded"
     );
 }
+
+/// The document (or the error) a script gives, run lowered or as syntax.
+fn both_ways(src: &str, input: &str) -> (Result<String, String>, Result<String, String>) {
+    let outcome = |s: &Script| {
+        let mut d = doc(input);
+        match s.execute(&mut d, "p") {
+            Ok(()) => Ok(Value::Map(d.into_source()).to_json()),
+            Err(e) => Err(format!("{e:?}")),
+        }
+    };
+    let compile = || Script::compile(src, Map::default()).unwrap_or_else(|e| panic!("{src}: {e}"));
+    (outcome(&compile()), outcome(&compile().without_lowering()))
+}
+
+#[test]
+fn lowered_scripts_match_the_syntax_tree() {
+    let scripts = [
+        // Variables at their slots: blocks, declarations, shadowing lambdas, loops run as syntax.
+        "def a = 1; { def b = a + 1; ctx.b = b } def c = 3; ctx.c = c; ctx.a = a",
+        "int x = 2; if (x > 1) { def y = x * 2; ctx.y = y } else { def z = 0; ctx.z = z } ctx.x = x",
+        "def l = [1, 2, 3]; def n = 0; for (def v : l) { n += v } ctx.n = n",
+        "def s = 'q'; def f = v -> v + s; ctx.r = f.apply('p')",
+        "def m = ['a': 1]; m.values().removeIf(v -> v == 1); ctx.m = m",
+        // Functions: recursion, forwarding lambdas, wrong argument counts run as syntax.
+        "int f(int n) { return n < 1 ? 0 : n + f(n - 1) } ctx.f = f(10)",
+        "boolean e(def v) { if (v == null || v == '') { return true } if (v instanceof Map) { ((Map) v).values().removeIf(x -> e(x)); return ((Map) v).isEmpty() } if (v instanceof List) { ((List) v).removeIf(x -> e(x)); return ((List) v).isEmpty() } return false } if (e(ctx.a)) { ctx.remove('a') }",
+        "def g(def a, def b) { return a + b } ctx.g = g(1)",
+        "void h(def m) { m.k = 1 } h(ctx); ctx.done = true",
+        // Tests and casts, on locals, fields and other values.
+        "def v = ctx.a; ctx.t = [v == null, v != null, v == 'x', v != 'x', v instanceof Map, v instanceof List, v instanceof String]",
+        "ctx.t = [ctx.a?.b == null, ctx.a?.b == 's', ctx.a?.b instanceof String, ctx.q?.r instanceof Map]",
+        "def v = ctx.a; Map m = (Map) v; ctx.n = m.size()",
+        "def v = ctx.a; List l = (List) v; ctx.n = l.size()",
+        "def v = ctx.a; String s = (String) v; ctx.s = s",
+        "def v = null; ctx.t = (Map) v == null && !(v instanceof Map)",
+        "ctx.u = -ctx.n; ctx.w = !(ctx.a == null)",
+        // Errors and where they are reported.
+        "def l = [1]; ctx.x = l[5]",
+        "def v = null; v.foo()",
+        "def v = null; ctx.y = v.foo",
+        "def v = 1; if (v) { ctx.a = 1 }",
+        "def v = 'x'; if (v == 'x' && v.length()) { ctx.a = 1 }",
+        "def f(def n) { return f(n + 1) } f(0)",
+        "ctx.a.b.c.d = 1",
+    ];
+    let inputs = [
+        r#"{"a":{"b":"s","c":"","d":null,"e":{"f":""},"g":[null,"",{}]},"n":3}"#,
+        r#"{"a":[1,"",null,{"x":null}],"n":1}"#,
+        r#"{"a":"x","n":-2}"#,
+        r#"{"a":null}"#,
+        r#"{}"#,
+    ];
+    let mut differ = Vec::new();
+    for src in scripts {
+        for input in inputs {
+            let (lowered, syntax) = both_ways(src, input);
+            if lowered != syntax {
+                differ.push(format!(
+                    "{src} on {input}:\n  lowered {lowered:?}\n  syntax  {syntax:?}"
+                ));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -5,6 +5,7 @@
 //! forms share one frame layout, one set of operations and one set of error messages.
 
 use super::ast::*;
+use super::value::V;
 use std::sync::Arc;
 
 /// A script's main body and functions (in the program's order), lowered.
@@ -71,10 +72,10 @@ pub enum NKind {
     /// A call of the script function at this index, with as many arguments as it has
     /// parameters.
     CallFn(usize, Vec<N>),
-    /// `(T) e`.
-    Cast(Ty, Box<N>),
-    /// `e instanceof T`.
-    InstanceOf(Box<N>, Ty),
+    /// `(T) e`, and the class test of `T` when it is a common class.
+    Cast(Ty, Box<N>, Option<ClassTest>),
+    /// `e instanceof T`, and the class test of `T` when it is a common class.
+    InstanceOf(Box<N>, Ty, Option<ClassTest>),
     /// `e == null` (`e != null` when the flag is set).
     IsNull(Box<N>, bool),
     /// `e == 'literal'` (`!=` when the flag is set).
@@ -90,6 +91,23 @@ pub enum NKind {
     Lambda(Arc<Lambda>, Option<(usize, usize)>),
     /// Any other expression, run by the tree-walking interpreter.
     Expr(Expr),
+}
+
+/// Whether a non-null value is an instance of a class.
+pub type ClassTest = for<'v> fn(&V<'v>) -> bool;
+
+/// The instance test of the classes scripts name most, decided by the kind of value alone, as
+/// `builtins::is_instance` decides them (no java.time object is one of them).
+fn class_test(t: &Ty) -> Option<ClassTest> {
+    let Ty::Class(c) = t else {
+        return None;
+    };
+    Some(match *c {
+        "Map" | "HashMap" | "AbstractMap" => |v| matches!(v, V::Map(_) | V::DocMap(_)),
+        "List" | "ArrayList" | "AbstractList" => |v| matches!(v, V::List(_) | V::DocList(_)),
+        "String" | "CharSequence" => |v| matches!(v, V::Str(_)),
+        _ => return None,
+    })
 }
 
 /// Lowers a parsed program whose main body sees the globals `globals`, in their order.
@@ -197,8 +215,10 @@ impl Lower<'_> {
                     _ => NKind::Expr(e.clone()),
                 }
             }
-            ExprKind::Cast(t, x) => NKind::Cast(t.clone(), self.boxed(x)),
-            ExprKind::InstanceOf(x, t) => NKind::InstanceOf(self.boxed(x), t.clone()),
+            ExprKind::Cast(t, x) => NKind::Cast(t.clone(), self.boxed(x), class_test(t)),
+            ExprKind::InstanceOf(x, t) => {
+                NKind::InstanceOf(self.boxed(x), t.clone(), class_test(t))
+            }
             ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
                 let negated = *op == BinOp::Ne;
                 match &r.kind {

@@ -49,8 +49,8 @@ impl CompileError {
 pub struct Script {
     source: String,
     program: ast::Program,
-    /// The program lowered, as scripts run it.
-    lowered: ir::Compiled,
+    /// The program lowered, as scripts run it (`None`: run the syntax tree, for tests).
+    lowered: Option<ir::Compiled>,
     statements: Vec<usize>,
     params: Map,
     /// The top-level ctx keys the script can reach (`None`: any), converted per run.
@@ -128,7 +128,7 @@ impl Script {
         statements.dedup();
         let ctx_keys = access::ctx_keys(&program);
         let written_keys = access::written_keys(&program);
-        let lowered = ir::lower(&program, GLOBALS);
+        let lowered = Some(ir::lower(&program, GLOBALS));
         Ok(Script {
             source: source.to_string(),
             program,
@@ -172,6 +172,13 @@ impl Script {
             }
             other => Err(format!("unsupported script [{}]", other.to_json())),
         }
+    }
+
+    /// Runs the syntax tree from now on instead of the lowered form (to compare the two).
+    #[cfg(test)]
+    pub(crate) fn without_lowering(mut self) -> Script {
+        self.lowered = None;
+        self
     }
 
     /// The script's source text.
@@ -306,8 +313,13 @@ impl Script {
                 it.ingest = Some(&doc.ingest);
                 it.global("ctx", ctx.clone());
                 it.global("params", V::DocMap(&self.params));
-                it.lowered = Some(&self.lowered);
-                it.run_lowered_main(&self.lowered.main).map(|_| ())
+                match &self.lowered {
+                    Some(l) => {
+                        it.lowered = Some(l);
+                        it.run_lowered_main(&l.main).map(|_| ())
+                    }
+                    None => it.run_main(&self.program.body).map(|_| ()),
+                }
             };
             if let Err(e) = result {
                 if let V::Map(m) = &ctx {

@@ -1876,7 +1876,10 @@ mod tests {
     fn compile_and_run(src: &str) -> bool {
         let mut params = crate::value::Map::default();
         params.insert("x".into(), crate::value::Value::from("é😀"));
-        if let Ok(s) = crate::painless::Script::compile(src, params) {
+        let Ok(s) = crate::painless::Script::compile(src, params.clone()) else {
+            return false;
+        };
+        let run = |s: &crate::painless::Script| {
             let crate::value::Value::Map(m) =
                 crate::value::Value::from_json_str(r#"{"k":"ü","n":[1,2],"o":{"p":null}}"#)
                     .expect("valid JSON")
@@ -1884,10 +1887,20 @@ mod tests {
                 panic!("an object")
             };
             let mut d = crate::document::IngestDocument::new(m, "2024-01-01T00:00:00.000Z");
-            let _ = s.execute(&mut d, "p");
-            return true;
-        }
-        false
+            match s.execute(&mut d, "p") {
+                Ok(()) => Ok(crate::value::Value::Map(d.into_source()).to_json()),
+                Err(e) => Err(format!("{e:?}")),
+            }
+        };
+        let lowered = run(&s);
+        // The lowered form and the syntax tree give the same document or the same error.
+        let syntax = crate::painless::Script::compile(src, params).expect("compiled once");
+        assert_eq!(
+            lowered,
+            run(&syntax.without_lowering()),
+            "lowered and syntax runs differ for: {src}"
+        );
+        true
     }
 
     #[test]

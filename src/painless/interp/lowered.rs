@@ -41,6 +41,7 @@ impl<'a> Interp<'a> {
         r
     }
 
+    #[inline]
     fn op(&mut self, op: &'a Op) -> Res<Flow<'a>> {
         self.op_inner(op).map_err(|e| e.at(op.pos))
     }
@@ -63,7 +64,11 @@ impl<'a> Interp<'a> {
                 }
             }
             OpKind::If(c, a, b) => {
-                if self.test(c)? {
+                let yes = match self.local_test(c) {
+                    Some(yes) => yes,
+                    None => self.test(c)?,
+                };
+                if yes {
                     return self.ops(a);
                 }
                 if let Some(b) = b {
@@ -86,7 +91,7 @@ impl<'a> Interp<'a> {
     /// The variable at `slot` of the running frame, when it is the one named `name` (it
     /// always is: the lowering follows the interpreter's frame layout; the name check keeps a
     /// mismatch from reading another variable).
-    #[inline]
+    #[inline(always)]
     fn slot(&self, slot: usize, name: &str) -> Option<&V<'a>> {
         match self.vars.get(self.frame + slot) {
             Some((n, _, v)) if same_name(n, name) => Some(v),
@@ -94,17 +99,49 @@ impl<'a> Interp<'a> {
         }
     }
 
+    /// A test of a variable (`v == null`, `v == 'literal'`, `v instanceof T`), decided in
+    /// place; None for any other test (or a variable not found), which `test` decides.
+    #[inline(always)]
+    fn local_test(&self, e: &'a N) -> Option<bool> {
+        let (NKind::IsNull(x, _) | NKind::IsStr(x, _, _) | NKind::InstanceOf(x, ..)) = &e.kind
+        else {
+            return None;
+        };
+        let NKind::Local(slot, name) = &x.kind else {
+            return None;
+        };
+        let v = self.slot(*slot, name)?;
+        Some(match &e.kind {
+            NKind::IsNull(_, negated) => v.is_null() != *negated,
+            NKind::IsStr(_, lit, negated) => matches!(v, V::Str(s) if **s == **lit) != *negated,
+            NKind::InstanceOf(_, t, class) => is_a(v, t, *class),
+            _ => return None,
+        })
+    }
+
     /// Evaluates a lowered boolean test, as [`Interp::cond`] does.
     fn test(&mut self, e: &'a N) -> Res<bool> {
         match &e.kind {
-            NKind::And(l, r) => Ok(self.test(l)? && self.test(r)?),
-            NKind::Or(l, r) => Ok(self.test(l)? || self.test(r)?),
+            NKind::And(l, r) => Ok(match self.local_test(l) {
+                Some(yes) => yes,
+                None => self.test(l)?,
+            } && match self.local_test(r) {
+                Some(yes) => yes,
+                None => self.test(r)?,
+            }),
+            NKind::Or(l, r) => Ok(match self.local_test(l) {
+                Some(yes) => yes,
+                None => self.test(l)?,
+            } || match self.local_test(r) {
+                Some(yes) => yes,
+                None => self.test(r)?,
+            }),
             NKind::IsNull(x, negated) => Ok(self.with_value(x, |v| v.is_null())? != *negated),
             NKind::IsStr(x, lit, negated) => {
                 let eq = self.with_value(x, |v| matches!(v, V::Str(s) if **s == **lit))?;
                 Ok(eq != *negated)
             }
-            NKind::InstanceOf(x, t) => self.with_value(x, |v| instance_of(v, t)),
+            NKind::InstanceOf(x, t, class) => self.with_value(x, |v| is_a(v, t, *class)),
             _ => match self.ev(e)? {
                 V::Bool(b) => Ok(b),
                 other => Err(
@@ -185,9 +222,13 @@ impl<'a> Interp<'a> {
                 let out = self.enter(base, &f.params, self.code_of(f));
                 function_result(f, out?)?
             }
-            NKind::Cast(t, x) => {
+            NKind::Cast(t, x, class) => {
                 let v = self.ev(x)?;
-                convert(v, t, true)?
+                match class {
+                    // What `convert` keeps for a class: null or an instance.
+                    Some(is) if v.is_null() || is(&v) => v,
+                    _ => convert(v, t, true)?,
+                }
             }
             NKind::Unary(op, x) => {
                 let v = self.ev(x)?;
@@ -196,7 +237,7 @@ impl<'a> Interp<'a> {
             NKind::And(..) | NKind::Or(..) | NKind::IsNull(..) | NKind::IsStr(..) => {
                 V::Bool(self.test(e)?)
             }
-            NKind::InstanceOf(x, t) => V::Bool(self.with_value(x, |v| instance_of(v, t))?),
+            NKind::InstanceOf(x, t, class) => V::Bool(self.with_value(x, |v| is_a(v, t, *class))?),
             NKind::Lambda(l, forward) => {
                 // As the interpreter makes a lambda: a forwarding one captures nothing.
                 let (captured, forward) = match forward {
@@ -212,5 +253,14 @@ impl<'a> Interp<'a> {
             | NKind::Str(_)
             | NKind::Expr(_) => self.ev(e)?,
         })
+    }
+}
+
+/// `v instanceof t`, by the class test when there is one.
+#[inline(always)]
+fn is_a(v: &V<'_>, t: &Ty, class: Option<super::super::ir::ClassTest>) -> bool {
+    match class {
+        Some(is) => is(v),
+        None => instance_of(v, t),
     }
 }
