@@ -63,8 +63,30 @@ pub enum NKind {
     Bool(bool),
     /// An int literal.
     Int(i32),
+    /// A long literal.
+    Long(i64),
+    /// A double literal.
+    Double(f64),
     /// A string literal.
     Str(Arc<str>),
+    /// `[a, b]`.
+    ListInit(Vec<N>),
+    /// `[k: v]`.
+    MapInit(Vec<(N, N)>),
+    /// `new C(args)`.
+    New(&'static str, Vec<N>),
+    /// `obj[idx]`.
+    Index(Box<N>, Box<N>),
+    /// `Class.name(args)`.
+    StaticCall(&'static str, String, Vec<N>),
+    /// A binary operator other than `==` and `!=`.
+    Binary(BinOp, Box<N>, Box<N>),
+    /// `c ? a : b`.
+    Cond(Box<N>, Box<N>, Box<N>),
+    /// `a ?: b`.
+    Elvis(Box<N>, Box<N>),
+    /// `t = v` / `t op= v`, and the offset of the target.
+    Assign(Target, Option<BinOp>, Box<N>, usize),
     /// `obj.name` / `obj?.name`.
     Field(Box<N>, String, bool),
     /// `obj.name(args)` / `obj?.name(args)`.
@@ -91,6 +113,17 @@ pub enum NKind {
     Lambda(Arc<Lambda>, Option<(usize, usize)>),
     /// Any other expression, run by the tree-walking interpreter.
     Expr(Expr),
+}
+
+/// Where an assignment stores.
+#[derive(Debug)]
+pub enum Target {
+    /// A variable: its slot in the running frame and its name.
+    Local(usize, String),
+    /// `obj.name` / `obj?.name`.
+    Field(Box<N>, String, bool),
+    /// `obj[idx]`.
+    Index(Box<N>, Box<N>),
 }
 
 /// Whether a non-null value is an instance of a class.
@@ -175,20 +208,74 @@ impl Lower<'_> {
         Op { kind, pos: s.pos }
     }
 
+    /// The slot of the visible variable `name`, as the interpreter's lookup finds it.
+    fn slot_of(&self, name: &str) -> Option<usize> {
+        self.scope.iter().rposition(|n| n == name)
+    }
+
+    fn exprs(&mut self, es: &[Expr]) -> Vec<N> {
+        es.iter().map(|e| self.expr(e)).collect()
+    }
+
     fn boxed(&mut self, e: &Expr) -> Box<N> {
         Box::new(self.expr(e))
     }
 
     fn expr(&mut self, e: &Expr) -> N {
         let kind = match &e.kind {
-            ExprKind::Var(name) => match self.scope.iter().rposition(|n| n == name) {
+            ExprKind::Var(name) => match self.slot_of(name) {
                 Some(slot) => NKind::Local(slot, name.clone()),
                 None => NKind::Expr(e.clone()),
             },
             ExprKind::Null => NKind::Null,
             ExprKind::Bool(b) => NKind::Bool(*b),
             ExprKind::Int(i) => NKind::Int(*i),
+            ExprKind::Long(l) => NKind::Long(*l),
+            ExprKind::Double(d) => NKind::Double(*d),
             ExprKind::Str(s) => NKind::Str(s.clone()),
+            ExprKind::ListInit(items) => NKind::ListInit(self.exprs(items)),
+            ExprKind::MapInit(entries) => NKind::MapInit(
+                entries
+                    .iter()
+                    .map(|(k, v)| (self.expr(k), self.expr(v)))
+                    .collect(),
+            ),
+            ExprKind::New(class, args) => NKind::New(class, self.exprs(args)),
+            ExprKind::Index { obj, idx } => NKind::Index(self.boxed(obj), self.boxed(idx)),
+            ExprKind::StaticCall(class, name, args) => {
+                NKind::StaticCall(class, name.clone(), self.exprs(args))
+            }
+            ExprKind::Binary(op, l, r) if !matches!(op, BinOp::Eq | BinOp::Ne) => {
+                NKind::Binary(*op, self.boxed(l), self.boxed(r))
+            }
+            ExprKind::Cond(c, a, b) => NKind::Cond(self.boxed(c), self.boxed(a), self.boxed(b)),
+            ExprKind::Elvis(a, b) => NKind::Elvis(self.boxed(a), self.boxed(b)),
+            ExprKind::Assign { target, op, value } => {
+                let to = match &target.kind {
+                    ExprKind::Var(name) => match self.slot_of(name) {
+                        Some(slot) => Target::Local(slot, name.clone()),
+                        None => {
+                            return N {
+                                kind: NKind::Expr(e.clone()),
+                                pos: e.pos,
+                            };
+                        }
+                    },
+                    ExprKind::Field {
+                        obj,
+                        name,
+                        null_safe,
+                    } => Target::Field(self.boxed(obj), name.clone(), *null_safe),
+                    ExprKind::Index { obj, idx } => Target::Index(self.boxed(obj), self.boxed(idx)),
+                    _ => {
+                        return N {
+                            kind: NKind::Expr(e.clone()),
+                            pos: e.pos,
+                        };
+                    }
+                };
+                NKind::Assign(to, *op, self.boxed(value), target.pos)
+            }
             ExprKind::Field {
                 obj,
                 name,

@@ -2,7 +2,7 @@
 //! the syntax it came from (same operations, same error positions), with the variable found
 //! at its slot and the function already chosen.
 
-use super::super::ir::{N, NKind, Op, OpKind};
+use super::super::ir::{N, NKind, Op, OpKind, Target};
 use super::*;
 
 impl<'a> Interp<'a> {
@@ -163,6 +163,69 @@ impl<'a> Interp<'a> {
         Ok(f(&v))
     }
 
+    /// Evaluates arguments in order.
+    fn evs(&mut self, args: &'a [N]) -> Res<Vec<V<'a>>> {
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            out.push(self.ev(a)?);
+        }
+        Ok(out)
+    }
+
+    /// An assignment, as [`Interp::assign`] does it; `target_pos` is where the target starts.
+    fn store(
+        &mut self,
+        to: &'a Target,
+        op: Option<BinOp>,
+        value: &'a N,
+        target_pos: usize,
+    ) -> Res<V<'a>> {
+        match to {
+            Target::Local(slot, name) => {
+                // The variable is found before the value is evaluated, which cannot change
+                // the frame's variables.
+                let i = match self.vars.get(self.frame + slot) {
+                    Some((n, _, _)) if same_name(n, name) => self.frame + slot,
+                    _ => self
+                        .lookup(name)
+                        .ok_or_else(|| Exc::iae(format!("cannot resolve symbol [{name}]")))?,
+                };
+                let rhs = self.ev(value)?;
+                let v = match op {
+                    Some(op) => compound(op, self.vars[i].2.clone(), rhs, self.vars[i].1)?,
+                    None => rhs,
+                };
+                let v = convert(v, self.vars[i].1, false)?;
+                self.vars[i].2 = v.clone();
+                Ok(v)
+            }
+            Target::Field(obj, name, null_safe) => {
+                let o = self.ev(obj)?;
+                if o.is_null() && *null_safe {
+                    return Ok(V::Null);
+                }
+                let rhs = self.ev(value)?;
+                let v = match op {
+                    Some(op) => compound(op, get_field(&o, name)?, rhs, &DEF)?,
+                    None => rhs,
+                };
+                set_member(&o, V::str(name), v.clone(), true).map_err(|e| e.at(target_pos))?;
+                Ok(v)
+            }
+            Target::Index(obj, idx) => {
+                let o = self.ev(obj)?;
+                let k = self.ev(idx)?;
+                let rhs = self.ev(value)?;
+                let v = match op {
+                    Some(op) => compound(op, get_index(&o, &k)?, rhs, &DEF)?,
+                    None => rhs,
+                };
+                set_member(&o, k, v.clone(), false).map_err(|e| e.at(target_pos))?;
+                Ok(v)
+            }
+        }
+    }
+
     /// Evaluates a lowered expression, as [`Interp::eval`] does.
     pub(super) fn ev(&mut self, e: &'a N) -> Res<V<'a>> {
         match &e.kind {
@@ -175,6 +238,8 @@ impl<'a> Interp<'a> {
             NKind::Null => Ok(V::Null),
             NKind::Bool(b) => Ok(V::Bool(*b)),
             NKind::Int(i) => Ok(V::Int(*i)),
+            NKind::Long(l) => Ok(V::Long(*l)),
+            NKind::Double(d) => Ok(V::Double(*d)),
             NKind::Str(s) => Ok(V::Str(JStr::Lent(s))),
             NKind::Expr(x) => self.eval(x),
             _ => self.ev_inner(e).map_err(|x| x.at(e.pos)),
@@ -200,10 +265,7 @@ impl<'a> Interp<'a> {
                     }
                     return Err(cannot_access(name));
                 }
-                let mut vals = Vec::with_capacity(args.len());
-                for a in args {
-                    vals.push(self.ev(a)?);
-                }
+                let vals = self.evs(args)?;
                 builtins::call_method(self, o, name, vals)?
             }
             NKind::CallFn(i, args) => {
@@ -246,10 +308,53 @@ impl<'a> Interp<'a> {
                 };
                 V::obj(Obj::Func(Func::Lambda(l, captured, forward)))
             }
+            NKind::ListInit(items) => V::new_list(self.evs(items)?),
+            NKind::MapInit(entries) => {
+                let mut m =
+                    indexmap::IndexMap::with_capacity_and_hasher(entries.len(), Default::default());
+                for (k, v) in entries {
+                    let k = self.ev(k)?;
+                    let v = self.ev(v)?;
+                    m.insert(K(k), v);
+                }
+                V::new_map(m)
+            }
+            NKind::New(class, args) => {
+                let args = self.evs(args)?;
+                builtins::construct(self, class, args)?
+            }
+            NKind::Index(obj, idx) => {
+                let o = self.ev(obj)?;
+                let i = self.ev(idx)?;
+                get_index(&o, &i)?
+            }
+            NKind::StaticCall(class, name, args) => {
+                let args = self.evs(args)?;
+                builtins::call_static(self, class, name, args)?
+            }
+            NKind::Binary(op, l, r) => {
+                let a = self.ev(l)?;
+                let b = self.ev(r)?;
+                binary(*op, a, b)?
+            }
+            NKind::Cond(c, a, b) => {
+                if self.test(c)? {
+                    self.ev(a)?
+                } else {
+                    self.ev(b)?
+                }
+            }
+            NKind::Elvis(a, b) => {
+                let v = self.ev(a)?;
+                if v.is_null() { self.ev(b)? } else { v }
+            }
+            NKind::Assign(to, op, value, target_pos) => self.store(to, *op, value, *target_pos)?,
             NKind::Local(..)
             | NKind::Null
             | NKind::Bool(_)
             | NKind::Int(_)
+            | NKind::Long(_)
+            | NKind::Double(_)
             | NKind::Str(_)
             | NKind::Expr(_) => self.ev(e)?,
         })
