@@ -8,6 +8,7 @@ use super::value::{Collector, JStr, K, Matcher, Obj, V, ViewKind, java_equals};
 use indexmap::{IndexMap, IndexSet};
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A primitive type name (or `def`).
@@ -112,22 +113,21 @@ const CLASSES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The canonical Painless class name, if scripts may use it.
+/// The canonical Painless class name, if scripts may use it: by its Painless name or its Java
+/// name (a nested class also with `.` for `$`).
 pub fn class_name(name: &str) -> Option<&'static str> {
-    CLASSES
-        .iter()
-        .chain(super::time::CLASSES)
-        .find(|(n, j)| *n == name || same_with_dots(j, name))
-        .map(|(n, _)| *n)
-}
-
-/// Whether a Java class name equals `name` when its `$` (nested class) are read as `.`.
-fn same_with_dots(java: &str, name: &str) -> bool {
-    java.len() == name.len()
-        && java
-            .bytes()
-            .zip(name.bytes())
-            .all(|(j, n)| j == n || (j == b'$' && n == b'.'))
+    static NAMES: std::sync::LazyLock<HashMap<String, &'static str>> =
+        std::sync::LazyLock::new(|| {
+            let mut names = HashMap::new();
+            // The first class a name reaches wins, as a scan of the tables in order would.
+            for (n, j) in CLASSES.iter().chain(super::time::CLASSES) {
+                for alias in [n.to_string(), j.to_string(), j.replace('$', ".")] {
+                    names.entry(alias).or_insert(*n);
+                }
+            }
+            names
+        });
+    NAMES.get(name).copied()
 }
 
 /// The Java class name of a Painless class.
