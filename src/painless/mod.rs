@@ -3,7 +3,9 @@
 //! A hand-written lexer ([`lex`]), a precedence-climbing parser ([`parse`]) producing an AST
 //! ([`ast`]), and a tree-walking interpreter ([`interp`]) over Java-like values ([`value`]) with
 //! the whitelisted Java API ([`builtins`]). Everything is checked at compile time that can be:
-//! unknown variables, classes, constructors and methods are compile errors.
+//! unknown variables, classes, constructors and methods are compile errors. Scripts run a
+//! lowered form of the AST ([`ir`]) where it has one; most `if` conditions are decided from the
+//! document without the interpreter ([`quick`]).
 
 pub mod access;
 pub mod ast;
