@@ -1134,13 +1134,7 @@ impl<'a> Interp<'a> {
                     return Err(Exc::iae(format!("cannot resolve symbol [{name}]")));
                 };
                 let rhs = self.eval(value)?;
-                let v = match op {
-                    Some(op) => compound(op, self.vars[i].2.clone(), rhs, self.vars[i].1)?,
-                    None => rhs,
-                };
-                let v = convert(v, self.vars[i].1, false)?;
-                self.vars[i].2 = v.clone();
-                Ok(v)
+                self.put_var(i, op, rhs)
             }
             ExprKind::Field {
                 obj,
@@ -1151,28 +1145,29 @@ impl<'a> Interp<'a> {
                 if o.is_null() && *null_safe {
                     return Ok(V::Null);
                 }
-                let key = V::str(name);
                 let rhs = self.eval(value)?;
-                let v = match op {
-                    Some(op) => compound(op, get_field(&o, name)?, rhs, &DEF)?,
-                    None => rhs,
-                };
-                set_member(&o, key, v.clone(), true).map_err(|e| e.at(target.pos))?;
-                Ok(v)
+                put_field(&o, name, op, rhs, target.pos)
             }
             ExprKind::Index { obj, idx } => {
                 let o = self.eval(obj)?;
                 let k = self.eval(idx)?;
                 let rhs = self.eval(value)?;
-                let v = match op {
-                    Some(op) => compound(op, get_index(&o, &k)?, rhs, &DEF)?,
-                    None => rhs,
-                };
-                set_member(&o, k, v.clone(), false).map_err(|e| e.at(target.pos))?;
-                Ok(v)
+                put_index(&o, k, op, rhs, target.pos)
             }
             _ => Err(Exc::iae("invalid assignment target")),
         }
+    }
+
+    /// Stores `rhs` (combined with the old value by `op`) in variable `i`, converted to its
+    /// declared type; the value stored.
+    fn put_var(&mut self, i: usize, op: Option<BinOp>, rhs: V<'a>) -> Res<V<'a>> {
+        let v = match op {
+            Some(op) => compound(op, self.vars[i].2.clone(), rhs, self.vars[i].1)?,
+            None => rhs,
+        };
+        let v = convert(v, self.vars[i].1, false)?;
+        self.vars[i].2 = v.clone();
+        Ok(v)
     }
 
     fn inc_dec(&mut self, target: &'a Expr, pre: bool, delta: i32) -> Res<V<'a>> {
@@ -1212,6 +1207,38 @@ impl<'a> Interp<'a> {
             _ => Err(Exc::iae("invalid increment target")),
         }
     }
+}
+
+/// `o.name = rhs` (`o.name op= rhs`): the value stored; a store error is placed at the target.
+fn put_field<'a>(
+    o: &V<'a>,
+    name: &str,
+    op: Option<BinOp>,
+    rhs: V<'a>,
+    target_pos: usize,
+) -> Res<V<'a>> {
+    let v = match op {
+        Some(op) => compound(op, get_field(o, name)?, rhs, &DEF)?,
+        None => rhs,
+    };
+    set_member(o, V::str(name), v.clone(), true).map_err(|e| e.at(target_pos))?;
+    Ok(v)
+}
+
+/// `o[k] = rhs` (`o[k] op= rhs`): the value stored; a store error is placed at the target.
+fn put_index<'a>(
+    o: &V<'a>,
+    k: V<'a>,
+    op: Option<BinOp>,
+    rhs: V<'a>,
+    target_pos: usize,
+) -> Res<V<'a>> {
+    let v = match op {
+        Some(op) => compound(op, get_index(o, &k)?, rhs, &DEF)?,
+        None => rhs,
+    };
+    set_member(o, k, v.clone(), false).map_err(|e| e.at(target_pos))?;
+    Ok(v)
 }
 
 /// A script function's result from how its body ended.

@@ -191,13 +191,7 @@ impl<'a> Interp<'a> {
                         .ok_or_else(|| Exc::iae(format!("cannot resolve symbol [{name}]")))?,
                 };
                 let rhs = self.ev(value)?;
-                let v = match op {
-                    Some(op) => compound(op, self.vars[i].2.clone(), rhs, self.vars[i].1)?,
-                    None => rhs,
-                };
-                let v = convert(v, self.vars[i].1, false)?;
-                self.vars[i].2 = v.clone();
-                Ok(v)
+                self.put_var(i, op, rhs)
             }
             Target::Field(obj, name, null_safe) => {
                 let o = self.ev(obj)?;
@@ -205,23 +199,13 @@ impl<'a> Interp<'a> {
                     return Ok(V::Null);
                 }
                 let rhs = self.ev(value)?;
-                let v = match op {
-                    Some(op) => compound(op, get_field(&o, name)?, rhs, &DEF)?,
-                    None => rhs,
-                };
-                set_member(&o, V::str(name), v.clone(), true).map_err(|e| e.at(target_pos))?;
-                Ok(v)
+                put_field(&o, name, op, rhs, target_pos)
             }
             Target::Index(obj, idx) => {
                 let o = self.ev(obj)?;
                 let k = self.ev(idx)?;
                 let rhs = self.ev(value)?;
-                let v = match op {
-                    Some(op) => compound(op, get_index(&o, &k)?, rhs, &DEF)?,
-                    None => rhs,
-                };
-                set_member(&o, k, v.clone(), false).map_err(|e| e.at(target_pos))?;
-                Ok(v)
+                put_index(&o, k, op, rhs, target_pos)
             }
         }
     }
