@@ -354,3 +354,49 @@ pub fn forwarding(l: &Lambda, fns: &[Arc<Function>]) -> Option<(usize, usize)> {
     let i = fns.iter().position(|f| f.name == *name)?;
     (fns[i].params.len() == args.len()).then_some((i, call.pos))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Map, Value};
+
+    #[test]
+    fn class_tests_agree_with_instance_of() {
+        let doc_map = Map::default();
+        let doc_list = vec![Value::from(1)];
+        let values = [
+            V::Null,
+            V::Bool(true),
+            V::Int(1),
+            V::Double(1.5),
+            V::str("s"),
+            V::new_list(vec![V::Int(1)]),
+            V::new_map(Default::default()),
+            V::DocMap(&doc_map),
+            V::DocList(&doc_list),
+            V::Array(std::rc::Rc::new(std::cell::RefCell::new(vec![]))),
+        ];
+        let names = [
+            "Map",
+            "HashMap",
+            "AbstractMap",
+            "List",
+            "ArrayList",
+            "AbstractList",
+            "String",
+            "CharSequence",
+        ];
+        for name in names {
+            let is = class_test(&Ty::Class(name)).expect("a common class");
+            for v in &values {
+                assert_eq!(
+                    is(v),
+                    super::super::builtins::is_instance(v, name),
+                    "{v:?} instanceof {name}"
+                );
+            }
+        }
+        assert!(class_test(&Ty::Class("Object")).is_none());
+        assert!(class_test(&Ty::Def).is_none());
+    }
+}

@@ -64,11 +64,7 @@ impl<'a> Interp<'a> {
                 }
             }
             OpKind::If(c, a, b) => {
-                let yes = match self.local_test(c) {
-                    Some(yes) => yes,
-                    None => self.test(c)?,
-                };
-                if yes {
+                if self.decide(c)? {
                     return self.ops(a);
                 }
                 if let Some(b) = b {
@@ -119,23 +115,20 @@ impl<'a> Interp<'a> {
         })
     }
 
+    /// A lowered test: a test of a variable in place, any other by [`Interp::test`].
+    #[inline(always)]
+    fn decide(&mut self, e: &'a N) -> Res<bool> {
+        match self.local_test(e) {
+            Some(yes) => Ok(yes),
+            None => self.test(e),
+        }
+    }
+
     /// Evaluates a lowered boolean test, as [`Interp::cond`] does.
     fn test(&mut self, e: &'a N) -> Res<bool> {
         match &e.kind {
-            NKind::And(l, r) => Ok(match self.local_test(l) {
-                Some(yes) => yes,
-                None => self.test(l)?,
-            } && match self.local_test(r) {
-                Some(yes) => yes,
-                None => self.test(r)?,
-            }),
-            NKind::Or(l, r) => Ok(match self.local_test(l) {
-                Some(yes) => yes,
-                None => self.test(l)?,
-            } || match self.local_test(r) {
-                Some(yes) => yes,
-                None => self.test(r)?,
-            }),
+            NKind::And(l, r) => Ok(self.decide(l)? && self.decide(r)?),
+            NKind::Or(l, r) => Ok(self.decide(l)? || self.decide(r)?),
             NKind::IsNull(x, negated) => Ok(self.with_value(x, |v| v.is_null())? != *negated),
             NKind::IsStr(x, lit, negated) => {
                 let eq = self.with_value(x, |v| matches!(v, V::Str(s) if **s == **lit))?;
