@@ -2050,7 +2050,7 @@ fn collection_method<'a>(
                 Some(m.clone()),
             )),
         };
-        let snapshot: Vec<(K<'a>, V<'a>)> = m
+        let mut snapshot: Vec<(K<'a>, V<'a>)> = m
             .borrow()
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -2059,15 +2059,26 @@ fn collection_method<'a>(
         match (name, argc) {
             ("removeIf", 1) => {
                 let mut flags = Vec::with_capacity(snapshot.len());
-                for (k, v) in &snapshot {
-                    flags.push(call_pred1(it, &a0, elem(k, v))?);
+                for (k, v) in &mut snapshot {
+                    // Only the snapshot's keys are needed afterwards: a value is handed over.
+                    let e = match kind {
+                        ViewKind::Values => std::mem::take(v),
+                        _ => elem(k, v),
+                    };
+                    flags.push(call_pred1(it, &a0, e)?);
                 }
                 if !flags.contains(&true) {
                     return Ok(V::Bool(false));
                 }
                 // Unless the predicate changed the map's keys, the doomed entries go in one pass.
+                // A key still held by the very string of the snapshot is the same key.
+                let same = |a: &K<'a>, b: &K<'a>| match (&a.0, &b.0) {
+                    (V::Str(x), V::Str(y)) if x.same(y) => true,
+                    _ => a == b,
+                };
                 let mut mb = m.borrow_mut();
-                if mb.len() == snapshot.len() && mb.keys().zip(&snapshot).all(|(a, (b, _))| a == b)
+                if mb.len() == snapshot.len()
+                    && mb.keys().zip(&snapshot).all(|(a, (b, _))| same(a, b))
                 {
                     let mut doomed = flags.iter();
                     mb.retain(|_, _| doomed.next() != Some(&true));
