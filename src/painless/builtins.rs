@@ -2071,14 +2071,8 @@ fn collection_method<'a>(
                     return Ok(V::Bool(false));
                 }
                 // Unless the predicate changed the map's keys, the doomed entries go in one pass.
-                // A key still held by the very string of the snapshot is the same key.
-                let same = |a: &K<'a>, b: &K<'a>| match (&a.0, &b.0) {
-                    (V::Str(x), V::Str(y)) if x.same(y) => true,
-                    _ => a == b,
-                };
                 let mut mb = m.borrow_mut();
-                if mb.len() == snapshot.len()
-                    && mb.keys().zip(&snapshot).all(|(a, (b, _))| same(a, b))
+                if mb.len() == snapshot.len() && mb.keys().zip(&snapshot).all(|(a, (b, _))| a == b)
                 {
                     let mut doomed = flags.iter();
                     mb.retain(|_, _| doomed.next() != Some(&true));

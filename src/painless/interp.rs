@@ -543,19 +543,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Evaluates an expression.
-    #[inline]
     pub fn eval(&mut self, e: &'a Expr) -> Res<V<'a>> {
-        // Variables and string literals, the most frequent leaves, stay out of the general
-        // evaluation (same values as its arms).
-        match &e.kind {
-            ExprKind::Var(name) => {
-                if let Some(i) = self.lookup(name) {
-                    return Ok(self.vars[i].2.clone());
-                }
-            }
-            ExprKind::Str(s) => return Ok(V::Str(JStr::Lent(s))),
-            _ => {}
-        }
         self.eval_inner(e).map_err(|x| x.at(e.pos))
     }
 

@@ -72,6 +72,26 @@ const _: () = {
 /// whether it is kept in place.
 type Planned = (String, value::Plan, bool);
 
+/// A deterministic xorshift generator for the randomized tests, so that a failure repeats.
+#[cfg(test)]
+pub(crate) struct TestRng(pub u64);
+
+#[cfg(test)]
+impl TestRng {
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+
+    /// One of `from`.
+    pub fn pick<'s>(&mut self, from: &[&'s str]) -> &'s str {
+        from[self.below(from.len())]
+    }
+}
+
 /// The variables a script's main body starts with, in this order.
 const GLOBALS: &[&str] = &["ctx", "params"];
 

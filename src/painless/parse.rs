@@ -1829,16 +1829,8 @@ mod tests {
         )
     }
 
-    /// A deterministic xorshift generator, so that a failure names a script that can be re-run.
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n.max(1) as u64) as usize
-        }
-    }
+    /// The generator: a failure names a script that can be re-run.
+    use crate::painless::TestRng as Rng;
 
     /// `seed` with a few random edits: deleted, duplicated or swapped character ranges and
     /// inserted pieces. Edits work on characters, so the result is always valid UTF-8.

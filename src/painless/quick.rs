@@ -298,20 +298,7 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift), so the random cases repeat.
-    struct Gen(u64);
-
-    impl Gen {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-        fn pick<'s>(&mut self, from: &[&'s str]) -> &'s str {
-            from[self.below(from.len())]
-        }
-    }
+    use crate::painless::TestRng as Gen;
 
     const KEYS: &[&str] = &["a", "b", "tags", "flag"];
     const WORDS: &[&str] = &["x", "pre-x", "x@y", "", "true"];

@@ -93,8 +93,9 @@ impl std::fmt::Display for JStr<'_> {
 }
 
 impl PartialEq for JStr<'_> {
+    /// Text equality; the same string object is equal without reading it (as `String.equals`).
     fn eq(&self, other: &Self) -> bool {
-        **self == **other
+        same_text(self, other)
     }
 }
 

@@ -106,13 +106,7 @@ impl<'a> Interp<'a> {
         let NKind::Local(slot, name) = &x.kind else {
             return None;
         };
-        let v = self.slot(*slot, name)?;
-        Some(match &e.kind {
-            NKind::IsNull(_, negated) => v.is_null() != *negated,
-            NKind::IsStr(_, lit, negated) => matches!(v, V::Str(s) if **s == **lit) != *negated,
-            NKind::InstanceOf(_, t, class) => is_a(v, t, *class),
-            _ => return None,
-        })
+        leaf_answer(&e.kind, self.slot(*slot, name)?)
     }
 
     /// A lowered test: a test of a variable in place, any other by [`Interp::test`].
@@ -129,12 +123,10 @@ impl<'a> Interp<'a> {
         match &e.kind {
             NKind::And(l, r) => Ok(self.decide(l)? && self.decide(r)?),
             NKind::Or(l, r) => Ok(self.decide(l)? || self.decide(r)?),
-            NKind::IsNull(x, negated) => Ok(self.with_value(x, |v| v.is_null())? != *negated),
-            NKind::IsStr(x, lit, negated) => {
-                let eq = self.with_value(x, |v| matches!(v, V::Str(s) if **s == **lit))?;
-                Ok(eq != *negated)
+            NKind::IsNull(x, _) | NKind::IsStr(x, _, _) | NKind::InstanceOf(x, ..) => {
+                let v = self.ev(x)?;
+                Ok(leaf_answer(&e.kind, &v).unwrap_or_default())
             }
-            NKind::InstanceOf(x, t, class) => self.with_value(x, |v| is_a(v, t, *class)),
             _ => match self.ev(e)? {
                 V::Bool(b) => Ok(b),
                 other => Err(
@@ -142,18 +134,6 @@ impl<'a> Interp<'a> {
                 ),
             },
         }
-    }
-
-    /// Applies `f` to the value of `x`: a variable is looked at where it is, without a copy.
-    #[inline]
-    fn with_value<T>(&mut self, x: &'a N, f: impl FnOnce(&V<'a>) -> T) -> Res<T> {
-        if let NKind::Local(slot, name) = &x.kind
-            && let Some(v) = self.slot(*slot, name)
-        {
-            return Ok(f(v));
-        }
-        let v = self.ev(x)?;
-        Ok(f(&v))
     }
 
     /// Evaluates arguments in order.
@@ -273,10 +253,11 @@ impl<'a> Interp<'a> {
                 let v = self.ev(x)?;
                 unary(*op, v)?
             }
-            NKind::And(..) | NKind::Or(..) | NKind::IsNull(..) | NKind::IsStr(..) => {
-                V::Bool(self.test(e)?)
-            }
-            NKind::InstanceOf(x, t, class) => V::Bool(self.with_value(x, |v| is_a(v, t, *class))?),
+            NKind::And(..)
+            | NKind::Or(..)
+            | NKind::IsNull(..)
+            | NKind::IsStr(..)
+            | NKind::InstanceOf(..) => V::Bool(self.decide(e)?),
             NKind::Lambda(l, forward) => {
                 // As the interpreter makes a lambda: a forwarding one captures nothing.
                 let (captured, forward) = match forward {
@@ -336,6 +317,18 @@ impl<'a> Interp<'a> {
             | NKind::Expr(_) => self.ev(e)?,
         })
     }
+}
+
+/// The answer of a test of a value (`IsNull`, `IsStr`, `InstanceOf`) for the value `v`;
+/// None for any other kind of node.
+#[inline(always)]
+fn leaf_answer(test: &NKind, v: &V<'_>) -> Option<bool> {
+    Some(match test {
+        NKind::IsNull(_, negated) => v.is_null() != *negated,
+        NKind::IsStr(_, lit, negated) => matches!(v, V::Str(s) if **s == **lit) != *negated,
+        NKind::InstanceOf(_, t, class) => is_a(v, t, *class),
+        _ => return None,
+    })
 }
 
 /// `v instanceof t`, by the class test when there is one.
